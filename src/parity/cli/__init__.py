@@ -1,0 +1,1 @@
+"""Command-line edge: formats what the core computes."""

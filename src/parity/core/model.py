@@ -1,0 +1,261 @@
+"""The data model: tables, columns, code lists and the recruitment stages.
+
+This module is the single declaration of what Parity stores. The interchange files
+(``staff.csv``, ``openings.csv``, ``applications.csv``, ``events.csv``,
+``self_identification.csv``) map one to one onto the tables declared here; the
+store's DDL, the ingest validators, the synthetic generator and
+``docs/data-model.md`` are all derived from these declarations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+# --------------------------------------------------------------------------- code lists
+
+#: Recruitment stages in order. A stage is reached when its date is set.
+STAGES: tuple[str, ...] = (
+    "received",
+    "screened",
+    "assessed",
+    "interviewed",
+    "recommended",
+    "selected",
+)
+#: Stages that a ``recruit_from_roster`` selection may skip.
+ROSTER_SKIPPABLE: frozenset[str] = frozenset({"assessed", "interviewed"})
+
+CATEGORIES: dict[str, str] = {
+    "SL": "Senior leadership (USG/ASG)",
+    "D": "Director",
+    "P": "Professional",
+    "FS": "Field Service",
+    "NO": "National Professional Officer",
+    "GS": "General Service and related",
+}
+
+#: Grades by category, most senior first.
+GRADES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
+    "SL": ("USG", "ASG"),
+    "D": ("D-2", "D-1"),
+    "P": ("P-5", "P-4", "P-3", "P-2", "P-1"),
+    "FS": ("FS-7", "FS-6", "FS-5", "FS-4", "FS-3", "FS-2", "FS-1"),
+    "NO": ("NO-E", "NO-D", "NO-C", "NO-B", "NO-A"),
+    "GS": ("G-7", "G-6", "G-5", "G-4", "G-3", "G-2", "G-1"),
+}
+GRADES: tuple[str, ...] = tuple(g for gs in GRADES_BY_CATEGORY.values() for g in gs)
+CATEGORY_OF_GRADE: dict[str, str] = {g: c for c, gs in GRADES_BY_CATEGORY.items() for g in gs}
+#: Categories counted as "Professional and higher".
+PROFESSIONAL_AND_HIGHER: frozenset[str] = frozenset({"SL", "D", "P"})
+SENIOR_GRADES: frozenset[str] = frozenset({"P-5", "D-1", "D-2"})
+
+#: Level bands used by composition and gender parity (Professional and higher).
+LEVEL_BANDS: dict[str, str] = {
+    "P-1": "P-1/P-2",
+    "P-2": "P-1/P-2",
+    "P-3": "P-3",
+    "P-4": "P-4",
+    "P-5": "P-5",
+    "D-1": "D-1/D-2",
+    "D-2": "D-1/D-2",
+    "ASG": "ASG/USG",
+    "USG": "ASG/USG",
+}
+
+GENDERS: tuple[str, ...] = ("F", "M", "X")
+APPOINTMENT_TYPES: tuple[str, ...] = ("permanent", "continuing", "fixed-term", "temporary")
+POSTING_TYPES: tuple[str, ...] = ("position_specific", "generic", "recruit_from_roster")
+EVENT_TYPES: tuple[str, ...] = ("appointment", "promotion", "reassignment", "separation")
+SEPARATION_REASONS: tuple[str, ...] = (
+    "retirement",
+    "resignation",
+    "end_of_appointment",
+    "termination",
+    "death",
+    "other",
+)
+#: Nationality code for stateless persons and nationals of non-member States.
+NON_MEMBER = "XXX"
+
+ColumnKind = Literal["id", "text", "code", "iso3", "date", "bool", "year"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an interchange file and of its store table."""
+
+    name: str
+    kind: ColumnKind
+    description: str
+    required: bool = True
+    codes: tuple[str, ...] | None = None
+    pseudonymous: bool = False
+
+    @property
+    def sql_type(self) -> str:
+        return {
+            "id": "VARCHAR",
+            "text": "VARCHAR",
+            "code": "VARCHAR",
+            "iso3": "VARCHAR",
+            "date": "DATE",
+            "bool": "BOOLEAN",
+            "year": "SMALLINT",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the store, loaded from one kind of interchange file."""
+
+    name: str
+    file_stem: str
+    description: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    restricted: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"restricted.{self.name}" if self.restricted else f"main.{self.name}"
+
+
+def _c(name: str, kind: ColumnKind, description: str, **kw: object) -> Column:
+    return Column(name, kind, description, **kw)  # type: ignore[arg-type]
+
+
+STAFF = Table(
+    name="staff",
+    file_stem="staff",
+    description="One row per person per snapshot date.",
+    key=("snapshot_date", "person_id"),
+    columns=(
+        _c("snapshot_date", "date", "Date the snapshot describes."),
+        _c("person_id", "id", "Stable pseudonymous id of the staff member.", pseudonymous=True),
+        _c("nationality", "iso3", "ISO 3166-1 alpha-3 nationality; XXX = stateless or non-member."),
+        _c("gender", "code", "F, M, X (other) or empty (unknown).", required=False, codes=GENDERS),
+        _c("birth_year", "year", "Four-digit year of birth.", required=False),
+        _c("category", "code", "Staff category.", codes=tuple(CATEGORIES)),
+        _c("grade", "code", "Grade; must belong to the category.", codes=GRADES),
+        _c("entity", "text", "Department, office, mission or organization code."),
+        _c("duty_station", "text", "Duty station name or code.", required=False),
+        _c("field", "bool", "True if in a field operation."),
+        _c("appointment_type", "code", "Type of appointment.", codes=APPOINTMENT_TYPES),
+        _c("geo_subject", "bool", "True if the post is subject to geographical distribution."),
+    ),
+)
+
+OPENINGS = Table(
+    name="openings",
+    file_stem="openings",
+    description="One row per job opening.",
+    key=("opening_id",),
+    columns=(
+        _c("opening_id", "id", "Stable id of the job opening."),
+        _c("entity", "text", "Entity that posted the opening."),
+        _c("grade", "code", "Grade of the opening.", codes=GRADES),
+        _c("job_family", "text", "Job family, e.g. Political affairs.", required=False),
+        _c("posting_type", "code", "Kind of posting.", codes=POSTING_TYPES),
+        _c("posted_date", "date", "Date published."),
+        _c("closed_date", "date", "Deadline for applications; not before posted_date.", required=False),
+    ),
+)
+
+APPLICATIONS = Table(
+    name="applications",
+    file_stem="applications",
+    description="One row per application, with the date each stage was reached.",
+    key=("application_id",),
+    columns=(
+        _c("application_id", "id", "Stable id of the application."),
+        _c("opening_id", "id", "The opening applied to; must be a known opening."),
+        _c("applicant_id", "id", "Stable pseudonymous id of the applicant.", pseudonymous=True),
+        _c("nationality", "iso3", "ISO3 nationality of the applicant."),
+        _c("gender", "code", "F, M, X or empty.", required=False, codes=GENDERS),
+        _c("education_country", "iso3", "ISO3 country of the highest degree.", required=False),
+        _c("internal", "bool", "True if the applicant was a staff member.", required=False),
+        _c("received_date", "date", "Application received."),
+        _c("screened_date", "date", "Passed screening.", required=False),
+        _c("assessed_date", "date", "Passed the assessment.", required=False),
+        _c("interviewed_date", "date", "Passed the competency-based interview.", required=False),
+        _c("recommended_date", "date", "Recommended (endorsed).", required=False),
+        _c("rostered_date", "date", "Placed on the roster; only if recommended.", required=False),
+        _c("selected_date", "date", "Selected for the opening.", required=False),
+    ),
+    notes=(
+        "Stages are ordered received < screened < assessed < interviewed < recommended < "
+        "selected; a later stage's date is never earlier than an earlier one's and a reached "
+        "stage implies the earlier ones were reached, except that a selection from a "
+        "`recruit_from_roster` opening may skip assessed and interviewed.",
+    ),
+)
+
+EVENTS = Table(
+    name="events",
+    file_stem="events",
+    description="One row per career event.",
+    key=("person_id", "event_date", "event", "from_grade", "to_grade", "from_entity", "to_entity"),
+    columns=(
+        _c("person_id", "id", "As in staff.", pseudonymous=True),
+        _c("event_date", "date", "Date the event took effect."),
+        _c("event", "code", "Kind of event.", codes=EVENT_TYPES),
+        _c("from_grade", "code", "Grade before the event.", required=False, codes=GRADES),
+        _c("to_grade", "code", "Grade after the event.", required=False, codes=GRADES),
+        _c("from_entity", "text", "Entity before the event.", required=False),
+        _c("to_entity", "text", "Entity after the event.", required=False),
+        _c("reason", "code", "Reason of a separation.", required=False, codes=SEPARATION_REASONS),
+    ),
+    notes=("A promotion needs from_grade and to_grade with to_grade senior to from_grade; "
+           "a separation needs a reason; only separations carry a reason.",),
+)
+
+SELF_IDENTIFICATION = Table(
+    name="self_identification",
+    file_stem="self_identification",
+    description=(
+        "Voluntary self-identification (e.g. race/ethnicity, disability). Used only for "
+        "statistics, never for decisions about a person; stored in the restricted schema."
+    ),
+    key=("subject_id", "dimension", "collected_date"),
+    restricted=True,
+    columns=(
+        _c("subject_id", "id", "A person_id or an applicant_id.", pseudonymous=True),
+        _c("dimension", "text", "e.g. race_ethnicity, disability."),
+        _c("value", "text", "The self-identified category."),
+        _c("collected_date", "date", "When it was given."),
+    ),
+)
+
+DATA_TABLES: tuple[Table, ...] = (OPENINGS, STAFF, EVENTS, APPLICATIONS, SELF_IDENTIFICATION)
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in DATA_TABLES}
+
+
+def grade_rank(grade: str) -> int:
+    """Seniority rank within a category ladder: larger is more senior."""
+    cat = CATEGORY_OF_GRADE[grade]
+    ladder = GRADES_BY_CATEGORY[cat]
+    # Senior leadership and directors sit above the Professional ladder.
+    offset = {"SL": 200, "D": 100, "P": 0, "FS": 0, "NO": 0, "GS": 0}[cat]
+    return offset + len(ladder) - ladder.index(grade)
+
+
+def is_promotion(from_grade: str, to_grade: str) -> bool:
+    """True when ``to_grade`` is senior to ``from_grade`` on a comparable ladder."""
+    fc, tc = CATEGORY_OF_GRADE[from_grade], CATEGORY_OF_GRADE[to_grade]
+    ladder = {"SL", "D", "P"}
+    if fc == tc or (fc in ladder and tc in ladder):
+        return grade_rank(to_grade) > grade_rank(from_grade)
+    # A move across ladders (e.g. G-7 to P-2 after the young professionals exam) counts.
+    return True
