@@ -1,0 +1,1 @@
+"""Analytics: Ibis expressions that count once, then statistics on the count tables."""

@@ -1,0 +1,227 @@
+"""Load interchange files into the store: validate, quarantine, insert, atomically.
+
+A call to :func:`ingest` is one transaction over every file it is given: if the process
+dies halfway, the store is exactly as before. A file whose bytes were loaded before is
+skipped; a row whose key is already in the store with identical values is counted as
+loaded and not inserted again, and one whose values differ is quarantined. So loading
+the same data twice changes nothing, and for every file
+``rows read = rows loaded + rows quarantined``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import polars as pl
+
+from parity.core import model
+from parity.core.errors import InputFileError
+from parity.core.ingest.readers import ROW, RawFile, read_file
+from parity.core.ingest.validate import PROBLEM_SCHEMA, validate
+from parity.core.store import Store, column_type
+
+Progress = Callable[[str, str, int, int], None]
+"""``progress(step, file, done, total)``: step is 'read', 'validate' or 'write'."""
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    file: str
+    table: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_new: int = 0
+    rows_quarantined: int = 0
+    skipped: str | None = None
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def balanced(self) -> bool:
+        return self.rows_read == self.rows_loaded + self.rows_quarantined
+
+
+@dataclass
+class LoadReport:
+    """What one ingest did."""
+
+    load_id: int
+    files: list[FileReport] = field(default_factory=list)
+    quarantine_csv: Path | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+
+def pseudonymise(values: pl.Series, secret: str) -> pl.Series:
+    """Replace ids by HMAC-SHA256(secret, id), hex, 24 characters (96 bits)."""
+    key = secret.encode("utf-8")
+    uniques = values.drop_nulls().unique().to_list()
+    mapping = {
+        v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:24] for v in uniques
+    }
+    return values.replace_strict(mapping, default=None, return_dtype=pl.Utf8)
+
+
+def _order(raw: RawFile) -> int:
+    return model.DATA_TABLES.index(raw.table)
+
+
+def _match(cols: Sequence[str], left: str = "s", right: str = "t") -> str:
+    return " AND ".join(f"{left}.{c} IS NOT DISTINCT FROM {right}.{c}" for c in cols) or "TRUE"
+
+
+def _stage_cast(table: model.Table) -> str:
+    casts = ", ".join(f"CAST({c.name} AS {column_type(c)}) AS {c.name}" for c in table.columns)
+    return f"SELECT {ROW}, {casts} FROM _stage_in"
+
+
+def _write_rows(store: Store, raw: RawFile, good: pl.DataFrame, load_id: int,
+                report: FileReport) -> pl.DataFrame:
+    """Insert new rows; return problems for rows that conflict with stored ones."""
+    con = store.con
+    table = raw.table
+    qualified = table.qualified_name
+    con.register("_stage_in", good.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _staged AS {_stage_cast(table)}")
+    finally:
+        con.unregister("_stage_in")
+    keys = list(table.key)
+    others = [c for c in table.column_names if c not in keys]
+    conflicts = con.sql(
+        f"SELECT s.{ROW} AS {ROW}, min(t.load_id) AS prior FROM _staged s "
+        f"JOIN {qualified} t ON {_match(keys)} "
+        f"WHERE NOT ({_match(others)}) GROUP BY s.{ROW}"
+    ).pl()
+    present = con.execute(
+        f"SELECT count(*) FROM _staged s WHERE EXISTS (SELECT 1 FROM {qualified} t "
+        f"WHERE {_match(table.column_names)})"
+    ).fetchone()
+    cols = ", ".join(f"s.{c}" for c in table.column_names)
+    con.execute(
+        f"INSERT INTO {qualified} ({', '.join(table.column_names)}, load_id) "
+        f"SELECT {cols}, {load_id} FROM _staged s WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {qualified} t WHERE {_match(keys)}) ORDER BY s.{ROW}"
+    )
+    con.execute("DROP TABLE _staged")
+    report.rows_new = good.height - conflicts.height - (int(present[0]) if present else 0)
+    return conflicts.select(
+        pl.col(ROW).cast(pl.Int64),
+        pl.lit(keys[0]).alias("column"),
+        pl.lit(None, dtype=pl.Utf8).alias("value"),
+        pl.format(
+            f"has the same key ({', '.join(keys)}) as a row loaded earlier (load {{}}) "
+            "but different values",
+            pl.col("prior"),
+        ).alias("reason"),
+    )
+
+
+def _known_openings(store: Store, accepted: list[pl.DataFrame]) -> pl.DataFrame:
+    stored = store.con.sql(
+        "SELECT opening_id, CAST(posting_type AS VARCHAR) AS posting_type FROM main.openings"
+    ).pl()
+    frames = [stored, *[a.select("opening_id", "posting_type") for a in accepted]]
+    return pl.concat(frames).unique("opening_id", keep="first")
+
+
+def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = None,
+           quarantine_dir: Path | None = None, progress: Progress | None = None) -> LoadReport:
+    """Validate and load ``paths`` into ``store`` in one transaction."""
+    note = progress or (lambda *_: None)
+    seen: set[Path] = set()
+    raws: list[RawFile] = []
+    for p in paths:
+        path = Path(p)
+        if path.resolve() in seen:
+            raise InputFileError(f"{path} is given twice.", "Pass each file once.")
+        seen.add(path.resolve())
+        note("read", str(path), 0, 1)
+        raws.append(read_file(path))
+        note("read", str(path), 1, 1)
+    raws.sort(key=_order)
+
+    loaded_hashes = dict(
+        store.con.execute("SELECT sha256, min(load_id) FROM main.loads GROUP BY sha256").fetchall()
+    )
+    row = store.con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM main.loads").fetchone()
+    report = LoadReport(load_id=int(row[0]) if row else 1)
+    problems_all: list[pl.DataFrame] = []
+    accepted_openings: list[pl.DataFrame] = []
+
+    with store.transaction() as con:
+        for raw in raws:
+            fr = FileReport(file=str(raw.path), table=raw.table.name,
+                            ignored_columns=raw.ignored_columns)
+            report.files.append(fr)
+            if raw.sha256 in loaded_hashes:
+                fr.skipped = f"identical to a file loaded before (load {loaded_hashes[raw.sha256]})"
+                continue
+            fr.rows_read = raw.frame.height
+            note("validate", str(raw.path), 0, fr.rows_read)
+            openings = (_known_openings(store, accepted_openings)
+                        if raw.table.name == "applications" else None)
+            checked = validate(raw.frame, raw.table, openings)
+            good = checked.good
+            if id_secret:
+                good = good.with_columns(
+                    [pseudonymise(good[c.name], id_secret).alias(c.name)
+                     for c in raw.table.columns if c.pseudonymous]
+                )
+            note("write", str(raw.path), 0, fr.rows_read)
+            conflicts = _write_rows(store, raw, good, report.load_id, fr)
+            if raw.table.name == "openings":
+                accepted_openings.append(
+                    good.filter(~pl.col(ROW).is_in(conflicts[ROW].implode()))
+                    .with_columns(pl.col("posting_type").cast(pl.Utf8))
+                )
+            problems = pl.concat([checked.problems, conflicts.cast(PROBLEM_SCHEMA)])  # type: ignore[arg-type]
+            fr.rows_quarantined = int(problems[ROW].n_unique()) if problems.height else 0
+            fr.rows_loaded = fr.rows_read - fr.rows_quarantined
+            if problems.height:
+                tagged = problems.select(
+                    pl.lit(report.load_id).alias("load_id"),
+                    pl.lit(str(raw.path)).alias("file"),
+                    pl.lit(raw.table.name).alias("table_name"),
+                    pl.col(ROW).alias("row_number"),
+                    pl.col("column").alias("column_name"),
+                    "value",
+                    "reason",
+                )
+                problems_all.append(tagged)
+                con.register("_q", tagged.to_arrow())
+                con.execute("INSERT INTO main.quarantine SELECT * FROM _q")
+                con.unregister("_q")
+            con.execute(
+                "INSERT INTO main.loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [report.load_id, str(raw.path), raw.sha256, raw.table.name, fr.rows_read,
+                 fr.rows_loaded, fr.rows_new, fr.rows_quarantined, datetime.now()],
+            )
+            note("write", str(raw.path), fr.rows_read, fr.rows_read)
+
+    if problems_all:
+        folder = quarantine_dir or store.path.parent
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{store.path.stem}-quarantine-load{report.load_id}.csv"
+        tmp = target.with_suffix(".csv.part")
+        pl.concat(problems_all).write_csv(tmp)
+        os.replace(tmp, target)
+        report.quarantine_csv = target
+    return report
