@@ -197,5 +197,11 @@ def demo(
     out.print(f"Store: {db}  ({time.perf_counter() - start:.1f} s). Next: parity status --db {db}")
 
 
+# Command groups that live in their own modules register themselves here.
+# Each module defines ``register(app: typer.Typer) -> None``.
+from parity.cli import _registry  # noqa: E402
+
+_registry.register_all(app)
+
 if __name__ == "__main__":
     app()

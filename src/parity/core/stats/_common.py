@@ -1,0 +1,97 @@
+"""Shared types and small helpers for :mod:`parity.core.stats`.
+
+Every public function in the package accepts scalars or numpy arrays and
+broadcasts them. Results are numpy arrays of the broadcast shape; a 0-d result
+is returned as a numpy scalar (``np.float64``, a subclass of ``float``), so a
+call on plain numbers returns plain-looking numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+from scipy import stats
+
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+#: What a vectorised function returns: a float (numpy scalar) for scalar input,
+#: else an array of the broadcast shape.
+Floats: TypeAlias = float | FloatArray
+Alternative: TypeAlias = Literal["two-sided", "less", "greater"]
+
+ALTERNATIVES: tuple[str, ...] = ("two-sided", "less", "greater")
+
+
+class Interval(NamedTuple):
+    """A confidence interval: ``lower`` and ``upper`` limits (scalars or arrays)."""
+
+    lower: Floats
+    upper: Floats
+
+
+class TestResult(NamedTuple):
+    """A test statistic and its p-value (scalars or arrays)."""
+
+    __test__ = False  # not a pytest test class
+
+    statistic: Floats
+    pvalue: Floats
+
+
+def as_float(values: npt.ArrayLike) -> FloatArray:
+    """Return ``values`` as a float64 numpy array (no copy when already one)."""
+    return np.asarray(values, dtype=np.float64)
+
+
+def out(values: FloatArray) -> Floats:
+    """Return a 0-d array as a numpy scalar and any other array unchanged."""
+    if values.ndim == 0:
+        return np.float64(values[()])
+    return values
+
+
+def z_two_sided(alpha: float) -> float:
+    """Standard normal quantile z with P(|Z| > z) = alpha."""
+    check_alpha(alpha)
+    return float(stats.norm.isf(alpha / 2.0))
+
+
+def check_alpha(alpha: float) -> None:
+    """Raise ``ValueError`` unless 0 < alpha < 1."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha}.")
+
+
+def check_alternative(alternative: str) -> None:
+    """Raise ``ValueError`` unless ``alternative`` is one of :data:`ALTERNATIVES`."""
+    if alternative not in ALTERNATIVES:
+        raise ValueError(
+            f"alternative must be one of {', '.join(ALTERNATIVES)}; got {alternative!r}."
+        )
+
+
+def check_counts(x: FloatArray, n: FloatArray, what: str = "count") -> None:
+    """Raise ``ValueError`` when a count is negative or exceeds its total.
+
+    NaN entries are let through (they propagate to NaN results).
+    """
+    with np.errstate(invalid="ignore"):
+        if np.any(n < 0) or np.any(x < 0):
+            raise ValueError(f"Every {what} and every total must be zero or positive.")
+        if np.any(x > n):
+            raise ValueError(f"A {what} cannot exceed its total.")
+
+
+def normal_pvalue(z: FloatArray, alternative: str) -> FloatArray:
+    """p-value of a standard normal statistic ``z``.
+
+    ``"less"``: Φ(z); ``"greater"``: 1 − Φ(z); ``"two-sided"``: 2·Φ(−|z|).
+    NaN statistics give NaN p-values.
+    """
+    check_alternative(alternative)
+    if alternative == "less":
+        return np.asarray(stats.norm.cdf(z), dtype=np.float64)
+    if alternative == "greater":
+        return np.asarray(stats.norm.sf(z), dtype=np.float64)
+    return np.asarray(2.0 * stats.norm.sf(np.abs(z)), dtype=np.float64)
