@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from parity import __version__
 from parity.cli.render import err, friendly_errors, out, print_table
@@ -53,7 +53,7 @@ class _StepProgress:
             SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
             TimeElapsedColumn(), console=err, transient=True,
         )
-        self.task: int | None = None
+        self.task: TaskID | None = None
 
     def __enter__(self) -> _StepProgress:
         if self.live:
@@ -125,8 +125,10 @@ def ingest(
 @friendly_errors
 def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the interchange files to.")],
-    scale: Annotated[float, typer.Option(help="Size relative to the UN Secretariat (1 = about 36,700 staff).", min=0.001, max=20)] = 1.0,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives byte-identical files.")] = 0,
+    scale: Annotated[float, typer.Option(
+        help="Size relative to the UN Secretariat (1 = about 36,700 staff).", min=0.001, max=20)] = 1.0,
+    seed: Annotated[int, typer.Option(
+        help="Random seed; the same seed gives byte-identical files.")] = 0,
 ) -> None:
     """Write a synthetic, calibrated organization as interchange CSV files."""
     from parity.core.synth import synthesize
@@ -162,9 +164,11 @@ def status(db: DbOption = None) -> None:
 @app.command()
 @friendly_errors
 def demo(
-    scale: Annotated[float, typer.Option(help="Size of the synthetic organization.", min=0.001, max=20)] = 0.1,
+    scale: Annotated[float, typer.Option(
+        help="Size of the synthetic organization.", min=0.001, max=20)] = 0.1,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    folder: Annotated[Path, typer.Option("--dir", help="Folder for the demo data and store.")] = Path("demo"),
+    folder: Annotated[Path, typer.Option(
+        "--dir", help="Folder for the demo data and store.")] = Path("demo"),
 ) -> None:
     """Synthesize an organization, load it into a fresh store and show a first table."""
     from parity.core.analytics.summary import selections_by_regional_group

@@ -8,6 +8,7 @@ listed in ``docs/data-model.md`` with the exact reason text it produces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 import polars as pl
 
 from parity.core import model, reference
@@ -97,7 +98,9 @@ def to_typed(frame: pl.DataFrame, table: model.Table) -> pl.DataFrame:
                 .otherwise(c.str.to_lowercase() == "true").alias(col.name)
             )
         elif col.kind == "year":
-            exprs.append(c.cast(pl.Int16, strict=False).alias(col.name))
+            year = c.cast(pl.Int16, strict=False)
+            valid = c.str.contains(YEAR_RE) & (year >= 1900) & (year <= 2100)
+            exprs.append(pl.when(valid).then(year).otherwise(None).alias(col.name))
         else:
             exprs.append(c)
     return frame.select(exprs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.resources import files
+from typing import Any
 
 import polars as pl
 import pycountry
@@ -25,7 +26,7 @@ REGIONAL_GROUPS: dict[str, str] = {
 NON_MEMBER_GROUP = "NONMEMBER"
 
 
-def _read(name: str, schema_overrides: dict[str, pl.DataType] | None = None) -> pl.DataFrame:
+def _read(name: str, schema_overrides: dict[str, Any] | None = None) -> pl.DataFrame:
     path = files("parity.core.reference").joinpath("data", name)
     with path.open("rb") as fh:
         return pl.read_csv(fh, schema_overrides=schema_overrides, infer_schema_length=10000)

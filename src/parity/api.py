@@ -1,0 +1,50 @@
+"""The Python API for notebooks: open a store, run analyses, get data frames.
+
+Every function returns an ordinary polars DataFrame (call ``.to_pandas()`` for pandas).
+This module is part of the core and never imports the edges.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from parity.core.analytics import summary
+from parity.core.backend import Backend
+from parity.core.errors import AccessDeniedError
+from parity.core.ingest import LoadReport
+from parity.core.ingest import ingest as _ingest
+from parity.core.settings import Settings
+from parity.core.store import Store, open_store
+
+
+def open(db: Path | str | None = None, read_only: bool = False) -> Store:
+    """Open the store at ``db`` (default from settings: PARITY_DB, parity.toml)."""
+    path = Path(db) if db is not None else Settings.load().db
+    return open_store(path, read_only=read_only)
+
+
+def ingest(paths: Sequence[Path | str], store: Store) -> LoadReport:
+    """Validate and load interchange files into ``store``; see :func:`parity.core.ingest.ingest`."""
+    settings = Settings.load()
+    return _ingest(paths, store, id_secret=settings.id_secret,
+                   quarantine_dir=settings.quarantine_dir)
+
+
+def table(store: Store, name: str) -> pl.DataFrame:
+    """A whole data or reference table as a frame; the restricted table is refused."""
+    if name == "self_identification":
+        raise AccessDeniedError(
+            "Self-identification data cannot be read as a table.",
+            "Use the audited aggregate functions of parity.core.disclosure with an analyst purpose.",
+        )
+    return Backend.from_store(store).table(name).to_polars()
+
+
+def selections_by_regional_group(store: Store, year_from: int = 2018, year_to: int = 2022,
+                                 professional_only: bool = True) -> pl.DataFrame:
+    """Applications, screened, selected and rostered by regional group (seed 000 Table 1)."""
+    return summary.selections_by_regional_group(
+        Backend.from_store(store), year_from, year_to, professional_only)
