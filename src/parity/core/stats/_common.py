@@ -33,10 +33,12 @@ class Interval(NamedTuple):
 class TestResult(NamedTuple):
     """A test statistic and its p-value (scalars or arrays)."""
 
-    __test__ = False  # not a pytest test class
-
     statistic: Floats
     pvalue: Floats
+
+
+# Tell pytest that this class, imported into test modules, is not a test class.
+setattr(TestResult, "__test__", False)  # noqa: B010
 
 
 def as_float(values: npt.ArrayLike) -> FloatArray:
@@ -81,6 +83,16 @@ def check_counts(x: FloatArray, n: FloatArray, what: str = "count") -> None:
             raise ValueError(f"Every {what} and every total must be zero or positive.")
         if np.any(x > n):
             raise ValueError(f"A {what} cannot exceed its total.")
+
+
+def counts_pair(
+    x1: npt.ArrayLike, n1: npt.ArrayLike, x2: npt.ArrayLike, n2: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Broadcast (x1, n1, x2, n2) to float arrays and validate them as counts."""
+    a, b, c, d = np.broadcast_arrays(as_float(x1), as_float(n1), as_float(x2), as_float(n2))
+    check_counts(a, b)
+    check_counts(c, d)
+    return a, b, c, d
 
 
 def normal_pvalue(z: FloatArray, alternative: str) -> FloatArray:
