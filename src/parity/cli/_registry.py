@@ -11,6 +11,7 @@ import typer
 
 COMMAND_MODULES: list[str] = [
     # one line per command module, e.g. "parity.cli.funnel",
+    "parity.cli.workforce",
 ]
 
 

@@ -1,0 +1,269 @@
+"""Workforce commands: ``parity composition``, ``parity ranges`` and ``parity gender``.
+
+They only parse options and format what :mod:`parity.core.analytics` computes; the
+JSON keys are documented in docs/workforce.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+
+from parity.cli.render import OutputFormat, emit, err, friendly_errors, out, print_table
+from parity.core.settings import Settings
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
+]
+AsOfOption = Annotated[
+    datetime | None,
+    typer.Option("--as-of", formats=["%Y-%m-%d"],
+                 help="Use the latest snapshot on or before this date (default: the latest)."),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+OutputOption = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
+]
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def _percent(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Shares as 'xx.x%' text, for terminal tables only."""
+    return frame.with_columns(
+        pl.when(pl.col(c).is_not_null())
+        .then(pl.format("{}%", (pl.col(c) * 100).round(1)))
+        .alias(c)
+        for c in columns if c in frame.columns
+    )
+
+
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _write_text(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"Wrote {output}")
+
+
+def _emit_report(meta: dict[str, Any], sections: dict[str, pl.DataFrame], primary: str,
+                 fmt: OutputFormat, output: Path | None, title: str) -> None:
+    """JSON: one object (meta + a list per section); CSV: the primary section; xlsx: one
+    sheet per section; table: each section as a table."""
+    if fmt is OutputFormat.json:
+        doc = {**meta, **{k: v.to_dicts() for k, v in sections.items()}}
+        _write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default) + "\n",
+                    output)
+    elif fmt is OutputFormat.csv:
+        emit(sections[primary], fmt, output, title)
+    elif fmt is OutputFormat.xlsx:
+        if output is None:
+            raise typer.BadParameter("--format xlsx needs --output FILE.xlsx")
+        from xlsxwriter import Workbook
+
+        with Workbook(str(output)) as book:
+            for name, frame in sections.items():
+                frame.write_excel(workbook=book, worksheet=name[:31])
+        err.print(f"Wrote {output}")
+    else:
+        for name, frame in sections.items():
+            print_table(frame, title=f"{title}: {name.replace('_', ' ')}")
+
+
+# ---------------------------------------------------------------------------- composition
+_SCOPE_TITLES = {"professional": "Professional and higher", "senior": "P-5, D-1 and D-2",
+                 "geo": "posts subject to geographical distribution"}
+
+
+def composition(
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
+        "category, entity, duty_station, field, appointment_type, geo_subject. Repeat or "
+        "separate with commas.")] = None,
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    compare: Annotated[datetime | None, typer.Option(
+        "--compare", formats=["%Y-%m-%d"],
+        help="Also show the snapshot on or before this date and the change.")] = None,
+    trend: Annotated[bool, typer.Option(
+        "--trend", help="Every snapshot up to --as-of, with the change from the previous one."
+    )] = False,
+    yearly: Annotated[bool, typer.Option(
+        "--yearly", help="With --trend: only the last snapshot of each calendar year.")] = False,
+    scope: Annotated[str, typer.Option(
+        help="all, professional (P and higher), senior (P-5, D-1, D-2) or geo "
+        "(posts subject to geographical distribution).")] = "all",
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Staff counts and shares by group, grade, entity, ... on a snapshot, between two, or
+    across all."""
+    from parity.core.analytics import composition as comp
+    from parity.core.errors import UserInputError
+    from parity.core.store import open_store
+
+    dims = [d for item in (by or []) for d in item.split(",") if d.strip()]
+    if (trend or yearly) and compare is not None:
+        raise UserInputError("--trend and --compare cannot be combined.",
+                             "Use --trend for every snapshot or --compare for two.")
+    settings = Settings.load({"db": db})
+    with open_store(settings.db, read_only=True) as store:
+        if trend or yearly:
+            frame = comp.composition_trend(store, dims, scope=scope, date_to=_day(as_of),
+                                           yearly=yearly)
+            title = "Staff by " + (", ".join(dims) or "snapshot") + ", every snapshot"
+        elif compare is not None:
+            frame = comp.composition_change(store, dims, compare=compare.date(),
+                                            as_of=_day(as_of), scope=scope)
+            title = "Change in staff by " + (", ".join(dims) or "total")
+        else:
+            frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope)
+            title = "Staff by " + (", ".join(dims) or "total")
+    if scope != "all":
+        title += f" ({_SCOPE_TITLES.get(scope, scope)})"
+    if fmt is OutputFormat.table:
+        frame = _percent(frame, ["share", "share_within", "share_from", "share_to",
+                                 "share_change", "pct_change"])
+    emit(frame, fmt, output, title)
+
+
+# ---------------------------------------------------------------------------- ranges
+_STATE_COLUMNS = ["iso3", "name", "regional_group", "midpoint", "lower", "upper", "staff",
+                  "status", "distance_to_range", "needed_to_reach_lower"]
+
+
+def ranges(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="YAML file overriding the desirable-range parameters "
+        "(see docs/ranges-parameters.md).")] = None,
+    what_if: Annotated[int | None, typer.Option(
+        "--what-if", min=0, help="Allocate N appointments to un- and under-represented States "
+        "and show how the status counts change.")] = None,
+    allocation: Annotated[str, typer.Option(
+        help="How --what-if allocates: largest_gap (one at a time to the State furthest below "
+        "its lower limit) or smallest_gap (States needing fewest first).")] = "largest_gap",
+    show: Annotated[str, typer.Option(
+        help="Section for --format csv (states, status_counts, outreach, parameters, "
+        "what_if_states, what_if_status_counts).")] = "states",
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Each Member State's desirable range, its nationals in the system, its status, and
+    what it takes to move."""
+    from parity.core.analytics.ranges import desirable_ranges
+    from parity.core.analytics.ranges import what_if as run_what_if
+    from parity.core.errors import UserInputError
+    from parity.core.params import load_range_parameters
+    from parity.core.store import open_store
+
+    parameters = load_range_parameters(params)
+    settings = Settings.load({"db": db})
+    with open_store(settings.db, read_only=True) as store:
+        result = desirable_ranges(store, as_of=_day(as_of), params=parameters)
+    meta: dict[str, Any] = {
+        "snapshot_date": result.snapshot_date, "base_figure": result.base_figure,
+        "base_figure_mode": result.base_figure_mode, "scale_year": result.scale_year,
+        "population_year": result.population_year, "parameters_origin": parameters.origin,
+        "notes": list(result.notes),
+    }
+    sections = {"status_counts": result.status_counts, "states": result.states,
+                "outreach": result.outreach, "parameters": parameters.sources()}
+    if what_if is not None:
+        wi = run_what_if(result, what_if, allocation)  # type: ignore[arg-type]
+        meta["what_if"] = {"appointments": wi.appointments, "allocation": wi.allocation,
+                           "unallocated": wi.unallocated}
+        sections["what_if_status_counts"] = wi.status_counts
+        sections["what_if_states"] = wi.states
+    if show not in sections:
+        raise UserInputError(f"'{show}' is not a section of this result.",
+                             f"Use one of: {', '.join(sections)}.")
+    title = f"Desirable ranges on {result.snapshot_date}"
+    if fmt is not OutputFormat.table:
+        _emit_report(meta, sections, show, fmt, output, title)
+        return
+    out.print(f"{title}: base figure {result.base_figure:,.0f} ({result.base_figure_mode}), "
+              f"scale of assessments {result.scale_year or 'given'}, population "
+              f"{result.population_year or 'given'}; parameters: {parameters.origin}.",
+              highlight=False)
+    for note in result.notes:
+        err.print(f"Note: {note}", highlight=False)
+    print_table(result.status_counts, title="Member States by status")
+    print_table(result.states.select(_STATE_COLUMNS), title="Member States")
+    print_table(result.outreach.select("iso3", "name", "staff", "lower", "status",
+                                       "needed_to_reach_lower"),
+                title="Outreach: un- and under-represented States")
+    if what_if is not None:
+        print_table(sections["what_if_status_counts"],
+                    title=f"What if {what_if} appointments go to un- and under-represented "
+                          f"States ({allocation}); {meta['what_if']['unallocated']} unallocated")
+        print_table(sections["what_if_states"].filter(pl.col("allocated") > 0),
+                    title="Appointments allocated")
+
+
+# ---------------------------------------------------------------------------- gender
+def gender(
+    db: DbOption = None,
+    as_of: AsOfOption = None,
+    by: Annotated[str, typer.Option("--by", help="level, entity or field.")] = "level",
+    params: Annotated[Path | None, typer.Option(
+        "--params", help="YAML file overriding the gender parameters (band, targets).")] = None,
+    band_centre: Annotated[float | None, typer.Option(
+        "--band-centre", min=0.01, max=0.99, help="Centre of the parity band (default 0.50).")
+    ] = None,
+    band_half_width: Annotated[float | None, typer.Option(
+        "--band-half-width", min=0.0, max=0.49,
+        help="Half width of the parity band (default 0.03, i.e. 47–53 %).")] = None,
+    all_categories: Annotated[bool, typer.Option(
+        "--all-categories", help="Include FS, NO and GS staff (default: P and higher).")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
+) -> None:
+    """Women's share by level, entity or field against the parity band and target dates,
+    with the entrant mix needed to get there."""
+    from parity.core.analytics.gender import gender_parity
+    from parity.core.params import load_gender_parameters
+    from parity.core.store import open_store
+
+    parameters = load_gender_parameters(params).with_band(band_centre, band_half_width)
+    settings = Settings.load({"db": db})
+    with open_store(settings.db, read_only=True) as store:
+        result = gender_parity(store, as_of=_day(as_of), by=by,  # type: ignore[arg-type]
+                               params=parameters, all_categories=all_categories)
+    for note in result.notes:
+        err.print(f"Note: {note}", highlight=False)
+    flows = f" (flows {result.flow_from} → {result.snapshot_date})" if result.flow_from else ""
+    title = (f"Women's share by {by} on {result.snapshot_date}, parity band "
+             f"{parameters.parity_band.lower:.0%}–{parameters.parity_band.upper:.0%}{flows}")
+    frame = result.table
+    if fmt is OutputFormat.table:
+        key = frame.columns[1]
+        frame = _percent(frame.select(
+            key, "staff", "women_share", "ci_lower", "ci_upper", "band_status", "target_year",
+            "exit_rate", "entrant_women_share", "required_entrant_share", "parity_year"),
+            ["women_share", "ci_lower", "ci_upper", "exit_rate", "entrant_women_share",
+             "required_entrant_share"]).with_columns(
+                pl.col("target_year", "parity_year").cast(pl.Utf8))
+    emit(frame, fmt, output, title)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the workforce commands to ``app``."""
+    app.command("composition")(friendly_errors(composition))
+    app.command("ranges")(friendly_errors(ranges))
+    app.command("gender")(friendly_errors(gender))
