@@ -10,6 +10,7 @@ import importlib
 import typer
 
 COMMAND_MODULES: list[str] = [
+    "parity.cli.release",
     # one line per command module, e.g. "parity.cli.funnel",
     "parity.cli.workforce",
 ]

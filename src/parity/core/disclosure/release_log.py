@@ -1,0 +1,151 @@
+"""The release log: every release made, and every cell it published or hid.
+
+``main.disclosure_releases`` holds one row per release (who, when, for which audience,
+on which data version, under which policy); ``main.disclosure_release_cells`` one row
+per cell with its status and, only when published, its value. Both are created on first
+use. The release builder reads them to keep releases on the same data consistent (a cell
+published once stays known, a cell hidden once stays hidden) and to stop differencing
+between releases on different data (a cell whose value moved by 1–9 since it was last
+published is hidden).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from parity.core.disclosure.policy import Audience
+from parity.core.disclosure.tables import CellId, decode_id, encode_id
+from parity.core.store import Store
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS main.disclosure_releases (
+        release_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, created_at VARCHAR NOT NULL,
+        actor VARCHAR NOT NULL, role VARCHAR NOT NULL, audience VARCHAR NOT NULL,
+        audience_role VARCHAR NOT NULL, nationality VARCHAR, entity VARCHAR,
+        data_version VARCHAR NOT NULL, policy VARCHAR NOT NULL, tables VARCHAR NOT NULL,
+        out_dir VARCHAR NOT NULL, manifest_sha256 VARCHAR NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS main.disclosure_release_cells (
+        release_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, cell VARCHAR NOT NULL,
+        status VARCHAR NOT NULL, value BIGINT)""",
+)
+
+
+def ensure_tables(store: Store) -> None:
+    if not store.read_only:
+        for stmt in DDL:
+            store.con.execute(stmt)
+
+
+def _exists(store: Store) -> bool:
+    row = store.con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+        "AND table_name = 'disclosure_releases'").fetchone()
+    return bool(row and row[0])
+
+
+def data_version(store: Store) -> str:
+    """A fingerprint of everything loaded into the store (changes with every new load)."""
+    rows = store.con.execute(
+        "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
+        "ORDER BY load_id, sha256").fetchall()
+    text = ";".join(f"{a}:{b}" for a, b in rows)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def next_seq(store: Store) -> int:
+    if not _exists(store):
+        return 1
+    row = store.con.execute("SELECT coalesce(max(seq), 0) + 1 FROM main.disclosure_releases"
+                            ).fetchone()
+    return int(row[0]) if row else 1
+
+
+def releases(store: Store) -> pl.DataFrame:
+    """Every release, oldest first."""
+    if not _exists(store):
+        return pl.DataFrame(schema={"release_id": pl.Utf8, "seq": pl.Int32,
+                                    "created_at": pl.Utf8, "audience": pl.Utf8})
+    return store.frame(
+        "SELECT release_id, seq, created_at, actor, role, audience, data_version, tables, "
+        "out_dir FROM main.disclosure_releases ORDER BY seq")
+
+
+def previous_release(store: Store, audience: Audience) -> str | None:
+    if not _exists(store):
+        return None
+    row = store.con.execute(
+        "SELECT release_id FROM main.disclosure_releases WHERE audience = ? "
+        "ORDER BY seq DESC LIMIT 1", [audience.key]).fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass
+class Prior:
+    """What earlier releases on the same data already fixed."""
+
+    audiences: list[Audience] = field(default_factory=list)
+    known: dict[CellId, int] = field(default_factory=dict)
+    hidden: set[CellId] = field(default_factory=set)
+
+
+def prior_same_data(store: Store, version: str) -> Prior:
+    prior = Prior()
+    if not _exists(store):
+        return prior
+    rel = store.frame(
+        "SELECT DISTINCT audience_role, nationality, entity FROM main.disclosure_releases "
+        "WHERE data_version = ?", [version])
+    prior.audiences = [Audience(r["audience_role"], nationality=r["nationality"],
+                                entity=r["entity"]) for r in rel.iter_rows(named=True)]
+    cells = store.frame(
+        "SELECT c.cell, c.status, c.value FROM main.disclosure_release_cells c "
+        "JOIN main.disclosure_releases r USING (release_id) WHERE r.data_version = ?",
+        [version])
+    for r in cells.iter_rows(named=True):
+        cid = decode_id(r["cell"])
+        if r["status"] == "published":
+            prior.known[cid] = int(r["value"])
+        else:
+            prior.hidden.add(cid)
+    return prior
+
+
+def history_other_data(store: Store, version: str) -> dict[CellId, set[int]]:
+    """Every value each cell was published with, by releases on other data versions."""
+    if not _exists(store):
+        return {}
+    cells = store.frame(
+        "SELECT DISTINCT c.cell, c.value FROM main.disclosure_release_cells c "
+        "JOIN main.disclosure_releases r USING (release_id) "
+        "WHERE r.data_version <> ? AND c.status = 'published'", [version])
+    out: dict[CellId, set[int]] = {}
+    for r in cells.iter_rows(named=True):
+        out.setdefault(decode_id(r["cell"]), set()).add(int(r["value"]))
+    return out
+
+
+def record(store: Store, row: dict[str, object],
+           cells: Iterable[tuple[str, CellId, str, int | None]]) -> None:
+    """Write one release and its cells, atomically."""
+    ensure_tables(store)
+    frame = pl.DataFrame(
+        [{"release_id": row["release_id"], "table_name": t, "cell": encode_id(c),
+          "status": s, "value": v} for t, c, s, v in cells],
+        schema={"release_id": pl.Utf8, "table_name": pl.Utf8, "cell": pl.Utf8,
+                "status": pl.Utf8, "value": pl.Int64})
+    cols = ["release_id", "seq", "created_at", "actor", "role", "audience", "audience_role",
+            "nationality", "entity", "data_version", "policy", "tables", "out_dir",
+            "manifest_sha256"]
+    with store.transaction() as con:
+        con.execute(f"INSERT INTO main.disclosure_releases ({', '.join(cols)}) VALUES "
+                    f"({', '.join('?' for _ in cols)})",
+                    [row[c] if not isinstance(row[c], list | dict) else json.dumps(row[c])
+                     for c in cols])
+        con.register("_cells", frame.to_arrow())
+        con.execute("INSERT INTO main.disclosure_release_cells SELECT * FROM _cells")
+        con.unregister("_cells")
