@@ -50,3 +50,9 @@ class AccessDeniedError(ParityError):
     """The caller's role may not see what it asked for."""
 
     exit_code = 4
+
+
+class DisclosureRefusedError(ParityError):
+    """A release cannot be made without disclosing a protected cell."""
+
+    exit_code = 5

@@ -23,13 +23,7 @@ from dataclasses import dataclass, field
 from parity.core.disclosure.auditor import Interval, LinkedSystem, feasible_intervals
 from parity.core.disclosure.policy import DisclosurePolicy
 from parity.core.disclosure.tables import ALL, CellId, Expanded, encode_id
-from parity.core.errors import ParityError
-
-
-class DisclosureRefusedError(ParityError):
-    """A release cannot be made without disclosing a protected cell."""
-
-    exit_code = 5
+from parity.core.errors import DisclosureRefusedError
 
 
 @dataclass
