@@ -53,7 +53,10 @@ def _fmt(value: Any, name: str) -> str:
         return "–"
     if isinstance(value, float):
         if name.endswith("share") or name.endswith("rate") or name.startswith("share"):
-            return f"{100 * value:.1f}%"
+            if value != value:  # NaN
+                return "–"
+            digits = 2 if 0 < abs(value) < 0.01 else 1
+            return f"{100 * value:.{digits}f}%"
         return f"{value:,.3f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
