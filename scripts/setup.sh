@@ -16,3 +16,27 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+# Front-end assets the dashboard serves itself (no CDN): pinned in package.json and
+# package-lock.json, installed with npm, copied into the package's static/vendor folder
+# (git-ignored). axe-core stays in node_modules for the browser tests.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  VENDOR=src/parity/web/static/vendor
+  mkdir -p "$VENDOR/fonts"
+  cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+     node_modules/vega-embed/build/vega-embed.min.js "$VENDOR/"
+  cp node_modules/vega/LICENSE "$VENDOR/LICENSE-vega.txt"
+  for weight in 400 700; do
+    for subset in latin latin-ext cyrillic; do
+      cp "node_modules/@fontsource/noto-sans/files/noto-sans-$subset-$weight-normal.woff2" "$VENDOR/fonts/"
+    done
+    cp "node_modules/@fontsource/noto-sans-arabic/files/noto-sans-arabic-arabic-$weight-normal.woff2" "$VENDOR/fonts/"
+  done
+  cp node_modules/@fontsource/noto-sans/LICENSE "$VENDOR/fonts/LICENSE-OFL.txt"
+else
+  echo "npm was not found: the dashboard will show its tables without charts." \
+       "Install Node.js with npm and run scripts/setup.sh again." >&2
+fi

@@ -13,6 +13,7 @@ COMMAND_MODULES: list[str] = [
     "parity.cli.release",
     # one line per command module, e.g. "parity.cli.funnel",
     "parity.cli.workforce",
+    "parity.cli.web",
 ]
 
 

@@ -1,0 +1,167 @@
+"""``parity serve`` (the dashboard) and ``parity users`` (its accounts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from parity.cli.render import err, friendly_errors, out, print_table
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
+]
+#: One account per role for a demo store: (name, role, nationality, entity).
+DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str | None], ...] = (
+    ("demo-public", "public", None, None),
+    ("demo-member-state", "member_state", "KEN", None),
+    ("demo-manager", "manager", None, None),
+    ("demo-analyst", "analyst", None, None),
+    ("demo-admin", "admin", None, None),
+)
+
+users_app = typer.Typer(help="Accounts of the dashboard (stored in the store).", no_args_is_help=True)
+
+
+def _store_path(db: Path | None) -> Path:
+    from parity.web.config import WebSettings
+
+    return WebSettings.load({"db": db}).db
+
+
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8000,
+    public: Annotated[bool | None, typer.Option(
+        "--public/--no-public", help="Let anonymous visitors see the all-staff views.")] = None,
+    read_only: Annotated[bool, typer.Option(
+        "--read-only", help="Open the store read-only (accounts cannot change).")] = False,
+) -> None:
+    """Start the dashboard on the store (uvicorn). Stop it with Ctrl+C."""
+    import uvicorn
+
+    from parity.web import users
+    from parity.web.app import create_app
+    from parity.web.config import WebSettings
+
+    settings = WebSettings.load({"db": db, "public_access": public,
+                                 "read_only": read_only or None})
+    app = create_app(settings)
+    store = app.state.runtime.store
+    if not users.list_users(store):
+        err.print("This store has no dashboard accounts yet. Create some with:\n"
+                  f"  parity users demo --db {settings.db}      (one account per role, for a demo)\n"
+                  f"  parity users add NAME --role analyst --db {settings.db}\n"
+                  "(stop the server first: it holds the store while it runs).", highlight=False)
+    out.print(f"Parity dashboard on http://{host}:{port}/  (store {settings.db}; Ctrl+C stops it)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=settings.https,
+                forwarded_allow_ips=",".join(settings.trusted_proxies), timeout_keep_alive=30)
+
+
+@users_app.command("add")
+@friendly_errors
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, typer.Option(help="public, member_state, manager, analyst or admin.")],
+    nationality: Annotated[str | None, typer.Option(
+        help="ISO3 code of the Member State (member_state accounts).")] = None,
+    entity: Annotated[str | None, typer.Option(help="Entity code (manager accounts).")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="Password (default: a random one, printed once).", envvar="PARITY_NEW_PASSWORD")] = None,
+    token: Annotated[bool, typer.Option("--token", help="Also issue an API token.")] = False,
+    db: DbOption = None,
+) -> None:
+    """Create a dashboard account; prints its password (and API token) once."""
+    from parity.core.store import open_store
+    from parity.web import users
+
+    with open_store(_store_path(db), create=False) as store:
+        chosen = users.add_user(store, name, role, password, nationality, entity)
+        issued = users.issue_token(store, name, "parity users add") if token else None
+    out.print(f"Created {name} ({role}).")
+    if password is None:
+        out.print(f"Password: {chosen}")
+    if issued:
+        out.print(f"API token (shown once): {issued}")
+
+
+@users_app.command("list")
+@friendly_errors
+def users_list(db: DbOption = None) -> None:
+    """List the accounts (never their passwords or tokens)."""
+    import polars as pl
+
+    from parity.core.store import open_store
+    from parity.web import users
+
+    with open_store(_store_path(db), read_only=True) as store:
+        rows = users.list_users(store)
+    if not rows:
+        out.print("No accounts. Create one with 'parity users add NAME --role ROLE'.")
+        return
+    print_table(pl.DataFrame(rows), title="Dashboard accounts")
+
+
+@users_app.command("remove")
+@friendly_errors
+def users_remove(name: Annotated[str, typer.Argument(help="User name.")], db: DbOption = None) -> None:
+    """Remove an account and its API tokens."""
+    from parity.core.store import open_store
+    from parity.web import users
+
+    with open_store(_store_path(db), create=False) as store:
+        users.remove_user(store, name)
+    out.print(f"Removed {name}.")
+
+
+@users_app.command("token")
+@friendly_errors
+def users_token(name: Annotated[str, typer.Argument(help="User name.")],
+                label: Annotated[str | None, typer.Option(help="What the token is for.")] = None,
+                db: DbOption = None) -> None:
+    """Issue an API token for an account (shown once; only its hash is kept)."""
+    from parity.core.store import open_store
+    from parity.web import users
+
+    with open_store(_store_path(db), create=False) as store:
+        token = users.issue_token(store, name, label)
+    out.print(f"API token for {name} (shown once): {token}")
+
+
+@users_app.command("demo")
+@friendly_errors
+def users_demo(db: DbOption = None) -> None:
+    """Create one demo account per role with random passwords, printed once."""
+    from parity.core.analytics.composition import snapshot_dates
+    from parity.core.backend import Backend
+    from parity.core.store import open_store
+    from parity.web import users
+
+    with open_store(_store_path(db), create=False) as store:
+        entity = None
+        if snapshot_dates(store):
+            staff = Backend.from_store(store).table("staff")
+            counts = Backend.to_polars(staff.group_by("entity").agg(n=staff.count()))
+            entity = str(counts.sort(["n", "entity"], descending=[True, False])["entity"][0])
+        existing = {str(u["name"]) for u in users.list_users(store)}
+        rows = []
+        for name, role, nationality, demo_entity in DEMO_ACCOUNTS:
+            if name in existing:
+                users.remove_user(store, name)
+            if role == "manager":
+                demo_entity = entity or "DPPA"
+            password = users.add_user(store, name, role, None, nationality, demo_entity)
+            rows.append({"user": name, "role": role, "scope": nationality or demo_entity or "",
+                         "password": password})
+    import polars as pl
+
+    print_table(pl.DataFrame(rows), title="Demo accounts (passwords shown once)")
+    out.print("Log in at http://127.0.0.1:8000/login after 'parity serve'.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(friendly_errors(serve))
+    app.add_typer(users_app, name="users")

@@ -1,0 +1,96 @@
+"""Settings of the dashboard: read once, typed, validated.
+
+Precedence, highest first: explicit arguments (``parity serve`` options), environment
+variables ``PARITY_WEB_*``, the ``[web]`` table of the settings file (``parity.toml`` or the
+file named by ``PARITY_SETTINGS``), then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from parity.core.errors import SettingsError
+
+ENV_PREFIX = "PARITY_WEB_"
+
+
+class WebSettings(BaseModel):
+    """Every setting of the web layer. Documented in docs/dashboard.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    db: Path = Field(default=Path("parity.duckdb"), description="The store the dashboard serves.")
+    read_only: bool = Field(
+        default=False,
+        description="Open the store read-only (needed when several worker processes share it).",
+    )
+    public_access: bool = Field(
+        default=False,
+        description="Let anonymous visitors see what the public audience may see, without logging in.",
+    )
+    secret_key: str | None = Field(
+        default=None, min_length=32,
+        description="Key that signs session and CSRF cookies; the same in every worker. When unset, "
+                    "a key kept in the store is used (or a per-process key on a read-only store).",
+    )
+    https: bool = Field(default=False, description="Mark cookies Secure (set it behind an https proxy).")
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 30,
+                                 description="How long a login lasts.")
+    trusted_user_header: str | None = Field(
+        default=None,
+        description="Header carrying the user name set by an authenticating reverse proxy "
+                    "(OIDC/SAML), e.g. X-Remote-User; only honoured from trusted_proxies.",
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=("127.0.0.1", "::1"),
+        description="Client addresses allowed to set trusted_user_header.",
+    )
+    cache_entries: int = Field(default=512, ge=0, le=100_000,
+                               description="Computed tables kept in memory per process.")
+
+    @classmethod
+    def load(cls, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> WebSettings:
+        """Build the settings from the file, the environment and explicit overrides."""
+        cwd = cwd or Path.cwd()
+        values: dict[str, Any] = {}
+        file_env = os.environ.get("PARITY_SETTINGS")
+        path = Path(file_env) if file_env else cwd / "parity.toml"
+        source = "defaults"
+        if path.is_file():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"The settings file {path} is not valid TOML: {exc}.",
+                                    "Fix the syntax (see docs/dashboard.md).") from exc
+            section = data.get("web", {})
+            if not isinstance(section, dict):
+                raise SettingsError(f"'web' in {path} must be a table ([web]).",
+                                    "See docs/dashboard.md for the keys.")
+            if "db" in data.get("parity", {}):
+                values["db"] = data["parity"]["db"]
+            values.update(section)
+            source = str(path)
+        if os.environ.get("PARITY_DB"):
+            values["db"] = os.environ["PARITY_DB"]
+        for key, field in cls.model_fields.items():
+            raw = os.environ.get(ENV_PREFIX + key.upper())
+            if raw in (None, ""):
+                continue
+            values[key] = tuple(p.strip() for p in raw.split(",")) \
+                if field.annotation == tuple[str, ...] else raw
+        values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"]) or "(unknown)"
+            raise SettingsError(
+                f"Invalid web setting '{key}' (from {source} or {ENV_PREFIX}{key.upper()}): "
+                f"{err['msg']}.",
+                f"Known keys: {', '.join(cls.model_fields)}; see docs/dashboard.md.",
+            ) from exc

@@ -1,0 +1,86 @@
+"""Account administration for the admin role: list, add, remove, issue API tokens.
+
+While the server runs it holds the store's lock, so these pages are how accounts change
+without stopping it (``parity users`` needs the store free).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from parity.web import users
+from parity.web.context import Ctx, make_ctx
+from parity.web.errors import WebError
+from parity.web.i18n import N_, gettext
+from parity.web.security import require_role
+from parity.web.users import User
+
+router = APIRouter()
+ADMINS = frozenset({"admin"})
+
+
+def _admin(request: Request) -> tuple[Ctx, User]:
+    ctx = make_ctx(request)
+    user = ctx.viewer()
+    require_role(user, ADMINS)
+    return ctx, user
+
+
+def _writable(ctx: Ctx) -> None:
+    if ctx.runtime.store.read_only:
+        raise WebError(409, "read_only", N_("The store is open read-only, so accounts cannot change."),
+                       N_("Stop the server and use 'parity users', or serve the store read-write."))
+
+
+def _page(ctx: Ctx, user: User, status: int = 200, **extra: object) -> Response:
+    return ctx.render("admin_users.html", status=status, viewer=user,
+                      accounts=users.list_users(ctx.runtime.store), roles=users.ROLES,
+                      page_title=gettext(ctx.lang, "Accounts"), **extra)
+
+
+@router.get("/admin/users")
+def accounts(request: Request) -> Response:
+    ctx, user = _admin(request)
+    return _page(ctx, user)
+
+
+@router.post("/admin/users")
+def add_account(request: Request, username: Annotated[str, Form()], role: Annotated[str, Form()],
+                nationality: Annotated[str | None, Form()] = None,
+                entity: Annotated[str | None, Form()] = None,
+                csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    ctx, user = _admin(request)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    _writable(ctx)
+    password = users.add_user(ctx.runtime.store, username.strip(), role,
+                              nationality=(nationality or "").strip() or None,
+                              entity=(entity or "").strip() or None)
+    ctx.runtime.security.directory.forget()
+    return _page(ctx, user, created={"name": username.strip(), "password": password})
+
+
+@router.post("/admin/users/{name}/remove")
+def remove_account(name: str, request: Request,
+                   csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    ctx, user = _admin(request)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    _writable(ctx)
+    if name == user.name:
+        raise WebError(400, "invalid_input", N_("You cannot remove your own account."),
+                       N_("Ask another administrator to do it."))
+    users.remove_user(ctx.runtime.store, name)
+    ctx.runtime.security.directory.forget()
+    return _page(ctx, user, removed=name)
+
+
+@router.post("/admin/users/{name}/token")
+def new_token(name: str, request: Request,
+              csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    ctx, user = _admin(request)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    _writable(ctx)
+    token = users.issue_token(ctx.runtime.store, name, label="issued on the accounts page")
+    return _page(ctx, user, token={"name": name, "token": token})

@@ -1,0 +1,80 @@
+"""The per-process state of the dashboard: the open store, keys, caches, templates."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from parity.core.store import Store, open_store
+from parity.web import i18n, users
+from parity.web.cache import StoreState, TableCache
+from parity.web.config import WebSettings
+from parity.web.security import Authenticator, Security
+
+log = logging.getLogger("parity.web")
+
+STATIC_DIR = Path(str(files("parity.web").joinpath("static")))
+#: Files that scripts/setup.sh copies from npm packages; the charts need them.
+VENDOR_FILES: tuple[str, ...] = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+
+
+def vendored_assets_missing() -> list[str]:
+    return [name for name in VENDOR_FILES if not (STATIC_DIR / "vendor" / name).is_file()]
+
+
+def template_env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("parity.web", "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    i18n.install(env)
+    return env
+
+
+@dataclass
+class Runtime:
+    """Everything requests share. One per process (one per worker)."""
+
+    settings: WebSettings
+    store: Store
+    security: Security
+    cache: TableCache
+    state: StoreState
+    templates: Environment
+    owns_store: bool
+
+    @classmethod
+    def open(cls, settings: WebSettings, store: Store | None = None,
+             authenticators: Sequence[Authenticator] = ()) -> Runtime:
+        owns = store is None
+        if store is None:
+            store = open_store(settings.db, read_only=settings.read_only, create=False)
+        if not store.read_only:
+            users.ensure_tables(store)
+        key = settings.secret_key or users.signing_key(store)
+        if key is None:
+            log.warning("No secret_key is set and the store is read-only: sessions are signed "
+                        "with a key of this process only (set PARITY_WEB_SECRET_KEY).")
+            key = secrets.token_urlsafe(48)
+        directory = users.Directory(store)
+        missing = vendored_assets_missing()
+        if missing:
+            log.warning("Chart scripts are missing from %s (%s): run scripts/setup.sh; pages show "
+                        "their data tables without charts.", STATIC_DIR / "vendor", ", ".join(missing))
+        return cls(settings=settings, store=store,
+                   security=Security(settings, directory, key, tuple(authenticators)),
+                   cache=TableCache(settings.cache_entries), state=StoreState(store),
+                   templates=template_env(), owns_store=owns)
+
+    def close(self) -> None:
+        if self.owns_store:
+            self.store.close()

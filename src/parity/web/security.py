@@ -1,0 +1,166 @@
+"""Who is asking: sessions, API tokens, trusted proxy headers, CSRF, roles.
+
+- A login sets a signed, HttpOnly, SameSite=Lax session cookie (Secure behind https).
+- ``Authorization: Bearer parity_…`` authenticates API clients; such requests carry no
+  cookies, so they need no CSRF token.
+- Every POST made with cookies must carry ``csrf_token`` equal to the signed
+  ``parity_csrf`` cookie (double submit), and a cross-site Origin is refused.
+- An authenticating reverse proxy (OIDC/SAML) may name the user in a header, honoured only
+  from trusted addresses; other single-sign-on schemes plug in as *authenticators*.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from fastapi import Request, Response
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from parity.web.config import WebSettings
+from parity.web.errors import Forbidden, NotAuthenticated, WebError
+from parity.web.i18n import N_
+from parity.web.users import Directory, User
+
+SESSION_COOKIE = "parity_session"
+CSRF_COOKIE = "parity_csrf"
+CSRF_FIELD = "csrf_token"
+ANONYMOUS = User(name="anonymous", role="public")
+
+#: A pluggable way to know the user (e.g. an Authlib OIDC callback that stored a name).
+Authenticator = Callable[[Request, Directory], User | None]
+
+
+@dataclass
+class Security:
+    """Signing keys and the ways of knowing a user, shared by every request."""
+
+    settings: WebSettings
+    directory: Directory
+    secret_key: str
+    authenticators: Sequence[Authenticator] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        self._sessions = URLSafeTimedSerializer(self.secret_key, salt="parity-session")
+        self._csrf = URLSafeTimedSerializer(self.secret_key, salt="parity-csrf")
+
+    # -------------------------------------------------------------- identity
+    def identify(self, request: Request) -> User | None:
+        """The user behind a request, or None (anonymous)."""
+        auth = request.headers.get("authorization", "")
+        if auth:
+            scheme, _, token = auth.partition(" ")
+            user = self.directory.by_token(token.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                raise NotAuthenticated(N_("The API token is not valid."),
+                                       N_("Ask an administrator for a new token."))
+            return user
+        header = self.settings.trusted_user_header
+        if header and request.headers.get(header):
+            host = request.client.host if request.client else ""
+            if host in self.settings.trusted_proxies:
+                user = self.directory.get(request.headers[header])
+                if user is None:
+                    raise Forbidden(N_("Your account is not registered in Parity."),
+                                    N_("Ask an administrator to create it with your role."))
+                return user
+        for authenticate in self.authenticators:
+            user = authenticate(request, self.directory)
+            if user is not None:
+                return user
+        return self.session_user(request)
+
+    def session_user(self, request: Request) -> User | None:
+        raw = request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return None
+        try:
+            data = self._sessions.loads(raw, max_age=int(self.settings.session_hours * 3600))
+        except BadSignature:
+            return None
+        name = data.get("u") if isinstance(data, dict) else None
+        return self.directory.get(name) if isinstance(name, str) else None
+
+    def viewer(self, request: Request) -> User:
+        """The user, or the public audience when public access is on; else 401."""
+        user: User | None = getattr(request.state, "user", None)
+        if user is not None:
+            return user
+        if self.settings.public_access:
+            return ANONYMOUS
+        raise NotAuthenticated()
+
+    # -------------------------------------------------------------- cookies
+    def _cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+        response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
+                            secure=self.settings.https, path="/")
+
+    def start_session(self, response: Response, user: User) -> None:
+        self._cookie(response, SESSION_COOKIE, self._sessions.dumps({"u": user.name}),
+                     int(self.settings.session_hours * 3600))
+        self.new_csrf(response)
+
+    def end_session(self, response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=self.settings.https,
+                               httponly=True, samesite="lax")
+        self.new_csrf(response)
+
+    # -------------------------------------------------------------- CSRF
+    def csrf_token(self, request: Request) -> str:
+        """The request's CSRF token (a new one when the cookie is missing or invalid)."""
+        current = getattr(request.state, "csrf", None)
+        if isinstance(current, str):
+            return current
+        token = self._read_csrf(request)
+        if token is None:
+            token = secrets.token_urlsafe(24)
+            request.state.csrf_new = True
+        request.state.csrf = token
+        return token
+
+    def _read_csrf(self, request: Request) -> str | None:
+        raw = request.cookies.get(CSRF_COOKIE)
+        if not raw:
+            return None
+        try:
+            value = self._csrf.loads(raw)
+        except BadSignature:
+            return None
+        return value if isinstance(value, str) else None
+
+    def remember_csrf(self, request: Request, response: Response) -> None:
+        """Set the CSRF cookie if this request created a token."""
+        token = getattr(request.state, "csrf", None)
+        if not isinstance(token, str) or not getattr(request.state, "csrf_new", False):
+            return
+        prefix = f"{CSRF_COOKIE}=".encode()
+        if any(k == b"set-cookie" and v.startswith(prefix) for k, v in response.raw_headers):
+            return
+        self._cookie(response, CSRF_COOKIE, self._csrf.dumps(token), None)
+
+    def new_csrf(self, response: Response) -> None:
+        self._cookie(response, CSRF_COOKIE, self._csrf.dumps(secrets.token_urlsafe(24)), None)
+
+    def check_csrf(self, request: Request, submitted: str | None) -> None:
+        """Refuse a cookie-authenticated POST without the matching token or from another site."""
+        if request.headers.get("authorization"):
+            return
+        origin = request.headers.get("origin")
+        if origin and origin != "null":
+            host = request.headers.get("host", "")
+            if urlsplit(origin).netloc != host:
+                raise WebError(403, "csrf", N_("The form was sent from another site."),
+                               N_("Reload the page and send the form again."))
+        expected = self._read_csrf(request)
+        if not expected or not submitted or not hmac.compare_digest(expected, submitted):
+            raise WebError(403, "csrf", N_("The form has expired or was not sent from this site."),
+                           N_("Reload the page and send the form again."))
+
+
+def require_role(user: User, roles: frozenset[str]) -> None:
+    if user.role not in roles:
+        raise Forbidden(N_("Your role does not give access to this page."),
+                        N_("Ask an administrator if you need it."))

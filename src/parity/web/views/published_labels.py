@@ -1,0 +1,81 @@
+"""Words for released tables: table titles, dimensions, counts, rates and audiences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from parity.web.formatting import Formatter
+from parity.web.i18n import N_
+
+#: Label of a margin (a total over a dimension) in released tables.
+ALL = "All"
+
+#: Titles of the disclosure catalog's tables by name (shown in the table chooser).
+TABLE_TITLES: dict[str, str] = {
+    "funnel_by_regional_group": N_("Recruitment funnel by regional group"),
+    "funnel_by_gender": N_("Recruitment funnel by gender"),
+    "entity_funnel_by_regional_group": N_("Your entity's recruitment funnel by regional group"),
+    "workforce_by_regional_group_level_gender": N_("Workforce by regional group, level and gender"),
+    "workforce_by_entity_gender": N_("Workforce by entity and gender"),
+    "gender_parity_by_level": N_("Gender parity by level"),
+    "nationals_in_geographical_posts": N_(
+        "Nationals of each Member State in posts subject to geographical distribution"),
+    "own_nationals_by_level_gender": N_("Your nationals by level and gender"),
+    "own_entity_by_level_gender": N_("Your entity's staff by level and gender"),
+}
+#: The same titles keyed by their English text (as written in release manifests).
+TITLES: dict[str, str] = {title: title for title in TABLE_TITLES.values()}
+
+DIMENSIONS: dict[str, str] = {
+    "regional_group": N_("Regional group"), "gender": N_("Gender"), "level_band": N_("Level"),
+    "nationality": N_("Nationality"), "entity": N_("Entity"), "year": N_("Year"),
+    "broad_band": N_("Grade band"), "category": N_("Category"),
+}
+COUNTS: dict[str, str] = {
+    "received": N_("Received"), "screened": N_("Screened"), "assessed": N_("Assessed"),
+    "interviewed": N_("Interviewed"), "recommended": N_("Recommended"), "selected": N_("Selected"),
+    "rostered": N_("Rostered"), "staff": N_("Staff"), "respondents": N_("Respondents"),
+}
+VALUE_KINDS: dict[str, str] = {"regional_group": "group", "gender": "gender",
+                               "nationality": "country", "category": "category"}
+
+
+def dim_label(fmt: Formatter, dim: str) -> str:
+    return fmt._(DIMENSIONS[dim]) if dim in DIMENSIONS else dim.replace("_", " ")
+
+
+def dim_value(fmt: Formatter, dim: str, value: Any) -> str:
+    if value is None:
+        return "–"
+    if value == ALL:
+        return fmt._("All")
+    if dim == "gender" and value == "other_or_unknown":
+        return fmt._("Other or unknown")
+    return fmt.value(VALUE_KINDS.get(dim, "text"), value)
+
+
+def count_label(fmt: Formatter, name: str) -> str:
+    return fmt._(COUNTS[name]) if name in COUNTS else name.replace("_", " ")
+
+
+def derived_label(fmt: Formatter, spec: dict[str, Any]) -> str:
+    kind, num, den = spec["kind"], spec["numerator"], spec.get("denominator")
+    if kind == "row_rate" and den:
+        return fmt._("%(numerator)s / %(denominator)s", numerator=count_label(fmt, num),
+                     denominator=count_label(fmt, den))
+    if kind == "share":
+        return fmt._("Share of %(over)s total", over=dim_label(fmt, str(spec.get("over"))).lower())
+    if kind == "ratio_to_rest":
+        return fmt._("Rate ratio to the rest (%(stage)s)", stage=count_label(fmt, num).lower())
+    if kind == "response_rate":
+        return fmt._("Response rate")
+    return str(spec["column"]).replace("_", " ")
+
+
+def audience_label(fmt: Formatter, key: str) -> str:
+    role, _sep, scope = key.partition(":")
+    if role == "member_state":
+        return fmt._("the delegation of %(country)s", country=fmt.country(scope))
+    if role == "manager":
+        return fmt._("the head of %(entity)s", entity=scope)
+    return fmt._("all staff")
