@@ -145,14 +145,6 @@ def destinations(rng: np.random.Generator, org: Organization, year_target: np.nd
     return np.where(total > 0, np.minimum(pick, w.shape[1] - 1), -1).astype(np.int64)
 
 
-def geo_subject(rng: np.random.Generator, org: Organization, grade: np.ndarray,
-                entity: np.ndarray) -> np.ndarray:
-    """Subject to geographical distribution: most P/D posts away from field operations."""
-    cat = np.array([model.CATEGORY_OF_GRADE[g] for g in GRADES])[grade]
-    pd = (cat == "P") | (cat == "D")
-    return pd & ~org.field[entity] & (rng.random(grade.size) < 0.72)
-
-
 def tenure_start(rng: np.random.Generator, birth_year: np.ndarray, last_day: int,
                  grade: np.ndarray) -> np.ndarray:
     """Appointment day of the 2014 stock: up to 30 years back, after the 23rd birthday."""

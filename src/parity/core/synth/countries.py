@@ -6,10 +6,10 @@ national of that group is to hold each nationality:
 
 * applicants: population to the power 0.7 (large countries send more applications, but less
   than in proportion);
-* staff: half the applicant weight, half the desirable-range midpoint weight of the General
-  Assembly formula (40 % membership, 5 % population, 55 % assessed contribution), so that
-  large contributors are well represented among staff;
 * education hubs: countries where degrees of the group's region are commonly earned.
+
+Professional staff are drawn with other weights, planned with the desirable ranges of each
+run (``geography.GeoPlan.staff_weight``).
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ class Countries:
     iso3: tuple[str, ...]
     group: np.ndarray
     applicant_weight: np.ndarray
-    staff_weight: np.ndarray
     hub_weight: np.ndarray
 
     def index(self, code: str) -> int:
@@ -82,12 +81,6 @@ def _pop_weight(iso3: list[str]) -> np.ndarray:
     return np.array([float(found.get(c) or 1e5) for c in iso3])
 
 
-def _rate_weight(iso3: list[str]) -> np.ndarray:
-    sc = reference.scale_of_assessments().filter(pl.col("year") == 2022)
-    found = dict(zip(sc["iso3"].to_list(), sc["assessment_rate_percent"].to_list(), strict=True))
-    return np.array([float(found.get(c) or 0.001) for c in iso3])
-
-
 def _normalise_within(weight: np.ndarray, group: np.ndarray) -> np.ndarray:
     out = weight.astype(np.float64).copy()
     for g in range(N_GROUPS):
@@ -107,14 +100,9 @@ def countries() -> Countries:
     iso3 = [*members, *(c for c, _ in NON_MEMBER_CODES)]
     group = np.array([group_names.index(groups[c]) for c in members]
                      + [NONMEMBER] * len(NON_MEMBER_CODES), dtype=np.int64)
-    n_members = len(members)
 
     pop = _pop_weight(members)
-    applicant = np.append(pop**0.7, [w for _, w in NON_MEMBER_CODES])
-    midpoint = 0.40 / n_members + 0.05 * pop / pop.sum() + 0.55 * _rate_weight(members) / 100.0
-    staff_mid = np.append(midpoint, [w for _, w in NON_MEMBER_CODES])
-    applicant = _normalise_within(applicant, group)
-    staff = 0.5 * applicant + 0.5 * _normalise_within(staff_mid, group)
+    applicant = _normalise_within(np.append(pop**0.7, [w for _, w in NON_MEMBER_CODES]), group)
 
     hub = np.zeros(len(iso3))
     for name, pairs in _HUBS.items():
@@ -130,6 +118,5 @@ def countries() -> Countries:
         iso3=tuple(iso3),
         group=group,
         applicant_weight=applicant,
-        staff_weight=_normalise_within(staff, group),
         hub_weight=_normalise_within(hub, group),
     )

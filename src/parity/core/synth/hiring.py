@@ -1,17 +1,23 @@
-"""Recruitment in the workforce simulation: how many, which grades and entities, who."""
+"""Recruitment in the workforce simulation: how many, which grades and entities, who.
+
+Recruits to posts that may be geographical (P-1 … D-2 outside field operations) are first
+given the nationalities of countries short of their planned number (``geography``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from parity.core.synth import careers as cr
+from parity.core.synth.countries import countries
 from parity.core.synth.dates import NEVER, day, uniform_in_year, year_end
+from parity.core.synth.geography import GEO_GRADE, shortfall_nationalities
 from parity.core.synth.ledger import (
     EVENT_APPOINTMENT,
     EVENT_REASSIGNMENT,
     FILL_EXTERNAL,
     FILL_LATERAL,
     FILLS_PER_YEAR,
+    GEO_UNDECIDED,
     OTHER_OPENING_SHARE,
     Arrays,
     Ledger,
@@ -134,15 +140,20 @@ class Hiring(Ledger):
         grade, entity = h["grade"], h["entity"]
         station = draw_station(rng, org, entity)
         typed = h["type"] >= 0
+        nat_group = np.where(typed, h["type"] // N_EDU, 0)
+        have = np.bincount(self.p["nat"][self.geo_eligible(y)], minlength=self.geo.targets.shape[1])
+        directed = shortfall_nationalities(
+            rng, self.geo.target(y) - have, countries().group, nat_group,
+            typed & GEO_GRADE[grade] & ~org.field[entity])
         a = attributes(rng, org, grade, station, y, stock=False,
-                       nat_group=np.where(typed, h["type"] // N_EDU, 0),
-                       edu_group=np.where(typed, h["type"] % N_EDU, -1))
+                       staff_weight=self.geo.staff_weight, nat_group=nat_group,
+                       edu_group=np.where(typed, h["type"] % N_EDU, -1), nationality=directed)
         persons = self._add_people({
             "nat": a.nationality, "nat_group": a.nat_group, "edu": a.education,
             "edu_group": a.edu_group, "gender": a.gender, "birth_year": a.birth_year,
             "appt_type": cr.hire_appointment_types(rng, grade), "appt_day": h["day"],
             "sep_day": np.full(grade.size, NEVER), "grade": grade, "entity": entity,
-            "station": station, "geo": cr.geo_subject(rng, org, grade, entity),
+            "station": station, "geo": np.full(grade.size, GEO_UNDECIDED),
             "last_promo": np.full(grade.size, y),
         })
         self._record(EVENT_APPOINTMENT, persons, h["day"], to_grade=grade, to_entity=entity)

@@ -8,7 +8,14 @@ import numpy as np
 
 from parity.core.synth import careers as cr
 from parity.core.synth.calibration import TARGET_BY_ROW, WINDOW_FIRST, WINDOW_LAST
-from parity.core.synth.dates import NEVER, year_end, year_of
+from parity.core.synth.countries import countries
+from parity.core.synth.dates import NEVER, YEARS, year_end, year_of
+from parity.core.synth.geography import (
+    GEO_GRADE,
+    assign_flags,
+    geo_plan,
+    shortfall_nationalities,
+)
 from parity.core.synth.organization import (
     BAND_OF,
     GRADE_INDEX,
@@ -46,6 +53,8 @@ FILL_COLUMNS = ("person", "kind", "grade", "entity", "event_day", "selected", "p
                 "posting_type", "professional")
 Arrays = dict[str, np.ndarray]
 DIRECTOR_GRADES = [GRADE_INDEX["D-1"], GRADE_INDEX["D-2"]]
+#: ``geo`` of a person who arrived or moved during the year: decided at the year end.
+GEO_UNDECIDED = -1
 
 
 @dataclass(frozen=True)
@@ -84,13 +93,15 @@ class Ledger:
     """State of the simulation: people (one array per attribute), events, fills, snapshots.
 
     Quota streams live here too: promotions (nationality groups), selections of openings
-    posted inside and outside the Table 1 window (types) and senior leadership appointments.
+    posted inside and outside the Table 1 window (types) and senior leadership appointments;
+    and the plan of posts subject to geographical distribution (``geography``).
     """
 
     def __init__(self, rng: np.random.Generator, scale: float) -> None:
         self.rng = rng
         self.scale = scale
         self.org = organization(scale)
+        self.geo = geo_plan(rng, scale)
         self.shares = funnel_shares()
         self.paths = stock_paths()
         self.promo_stream = QuotaStream(self.shares.promotions)
@@ -147,13 +158,28 @@ class Ledger:
         p["entity"][persons] = entity
         new_station = draw_station(rng, self.org, entity)
         p["station"][persons] = np.where(changed, new_station, p["station"][persons])
-        p["geo"][persons] = cr.geo_subject(rng, self.org, grade, entity)
+        p["geo"][persons] = GEO_UNDECIDED
 
     def _separate(self, persons: np.ndarray, days: np.ndarray, reasons: np.ndarray) -> None:
         p = self.p
         p["sep_day"][persons] = days
         self._record(EVENT_SEPARATION, persons, days, from_grade=p["grade"][persons],
                      from_entity=p["entity"][persons], reason=reasons)
+
+    def geo_eligible(self, y: int) -> np.ndarray:
+        """Staff in service at the end of ``y`` whose post may be geographical (P/D, not field)."""
+        p, ye = self.p, year_end(y)
+        alive = (p["appt_day"] <= ye) & (p["sep_day"] > ye)
+        return alive & GEO_GRADE[p["grade"]] & ~self.org.field[p["entity"]]
+
+    def _flag_geo(self, y: int) -> None:
+        """Year-end ``geo`` flags: each country's planned number of eligible nationals."""
+        p = self.p
+        eligible = self.geo_eligible(y)
+        idx = np.flatnonzero(eligible)
+        flags = assign_flags(self.rng, p["nat"][idx], p["geo"][idx], self.geo.target(y))
+        p["geo"][~eligible] = 0
+        p["geo"][idx] = flags
 
     def _current(self, mask: np.ndarray) -> np.ndarray:
         p, n_g = self.p, len(GRADES)
@@ -183,10 +209,15 @@ class Ledger:
             else:
                 group_parts.append(np.zeros(n, np.int64))
         entity, grade = np.concatenate(ent_parts), np.concatenate(grade_parts)
+        nat_group = np.concatenate(group_parts)
         station = draw_station(rng, org, entity)
+        # Enough nationals of every country in posts that may be geographical for the plan
+        # of the first year; the others by the staff weights.
+        directed = shortfall_nationalities(rng, self.geo.target(YEARS[0]), countries().group,
+                                           nat_group, GEO_GRADE[grade] & ~org.field[entity])
         a = attributes(rng, org, grade, station, 2014, stock=True,
-                       nat_group=np.concatenate(group_parts),
-                       staff_education=self.shares.staff_education)
+                       staff_weight=self.geo.staff_weight, nat_group=nat_group,
+                       staff_education=self.shares.staff_education, nationality=directed)
         appt = cr.tenure_start(rng, a.birth_year, year_end(2014), grade)
         self._add_people({
             "nat": a.nationality, "nat_group": a.nat_group, "edu": a.education,
@@ -194,6 +225,6 @@ class Ledger:
             "appt_type": appointment_types(rng, grade, year_of(appt), org.field[entity]),
             "appt_day": appt, "sep_day": np.full(grade.size, NEVER), "grade": grade,
             "entity": entity, "station": station,
-            "geo": cr.geo_subject(rng, org, grade, entity),
+            "geo": np.full(grade.size, GEO_UNDECIDED),
             "last_promo": 2014 - rng.integers(0, 8, size=grade.size),
         })

@@ -1,9 +1,9 @@
 """Personal attributes of staff members: nationality, education, gender, age, contract.
 
 Professional staff get their nationality *group* from a quota (see ``quotas``) and their
-country from the staff weights of that group. General Service and National Professional
-Officers are mostly nationals of the duty station's host country; Field Service staff are
-recruited internationally.
+country from the staff weights of that group (see ``geography``). General Service and
+National Professional Officers are mostly nationals of the duty station's host country;
+Field Service staff are recruited internationally.
 """
 
 from __future__ import annotations
@@ -130,14 +130,18 @@ def attributes(
     station: np.ndarray,
     year: int,
     stock: bool,
+    staff_weight: np.ndarray,
     nat_group: np.ndarray | None = None,
     edu_group: np.ndarray | None = None,
     staff_education: np.ndarray | None = None,
+    nationality: np.ndarray | None = None,
 ) -> Attributes:
     """Attributes of new persons (the 2014 stock when ``stock``, else recruits of ``year``).
 
-    For Professionals ``nat_group`` must be given (a quota); ``edu_group`` may be given
-    (a joint quota) or is drawn from ``staff_education`` (education group given nationality).
+    For Professionals ``nat_group`` must be given (a quota) and the country is drawn with
+    ``staff_weight`` within the group, unless ``nationality`` gives it (-1: draw it);
+    ``edu_group`` may be given (a joint quota) or is drawn from ``staff_education``
+    (education group given nationality).
     """
     cc = countries()
     n = grade.size
@@ -148,8 +152,10 @@ def attributes(
     local = (~prof) & (host >= 0) & (rng.random(n) < local_p)
     intl_group = rng.choice(N_GROUPS, size=n, p=_INTERNATIONAL_MIX)
     groups = intl_group if nat_group is None else np.where(prof, nat_group, intl_group)
-    nat = np.where(prof, cc.draw(rng, groups, cc.staff_weight),
+    nat = np.where(prof, cc.draw(rng, groups, staff_weight),
                    cc.draw(rng, groups, cc.applicant_weight))
+    if nationality is not None:
+        nat = np.where(prof & (nationality >= 0), nationality, nat)
     nat = np.where(local, np.maximum(host, 0), nat)
     ngroup = cc.group[nat]
 

@@ -13,6 +13,9 @@ their (nationality, education) types from the residual of the Table 1 selection 
 promotions and lateral moves of the same batch; and the discretionary separations of each
 Professional band absorb whatever remains, so that the band's year-end composition follows
 its path through the 2022 Table 1 composition.
+
+At the year end, staff in posts subject to geographical distribution are flagged, country
+by country, to the numbers planned in ``geography`` (the desirable-range statuses).
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ class _Simulation(Hiring):
         other = self._plan_other_hires(y, active)
         self._rotations(y, active, busy)
         self._create_hires(y, hires, other)
+        self._flag_geo(y)
         alive = (p["appt_day"] <= ye) & (p["sep_day"] > ye)
         idx = np.flatnonzero(alive)
         self.snapshots.append({"year": np.full(idx.size, y), "person": idx,
