@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     # one line per command module, e.g. "parity.cli.funnel",
     "parity.cli.workforce",
     "parity.cli.web",
+    "parity.cli.project",
 ]
 
 
