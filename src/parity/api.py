@@ -48,3 +48,42 @@ def selections_by_regional_group(store: Store, year_from: int = 2018, year_to: i
     """Applications, screened, selected and rostered by regional group (seed 000 Table 1)."""
     return summary.selections_by_regional_group(
         Backend.from_store(store), year_from, year_to, professional_only)
+
+
+def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int | None = None,
+            year_to: int | None = None, strata: Sequence[str] = (), reference: str = "others",
+            scope: str = "all") -> pl.DataFrame:
+    """Promotions, reassignments, separations or rosters by group: counts, rates with exact
+    intervals, ratios to a reference, exact tests, BH q-values, verdicts (docs/careers.md).
+
+    ``flow`` is promotion, reassignment, separation or roster; ``by`` the dimensions (default
+    regional_group); ``strata`` adds Mantel–Haenszel ratios within e.g. grade or entity.
+    """
+    from parity.core.analytics.careers import careers as run
+
+    return run(store, flow, by, year_from, year_to, strata, reference, scope)
+
+
+def careers_counts(store: Store, flow: str, by: Sequence[str] = (), *,
+                   year_from: int | None = None, year_to: int | None = None,
+                   strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+    """The count table behind :func:`careers`: events and staff-years at risk (or placements
+    and applications, for rosters) by group and outcome."""
+    from parity.core.analytics.careers import careers_counts as run
+
+    return run(store, flow, by, year_from, year_to, strata, scope)
+
+
+def careers_survival(store: Store, by: Sequence[str] = (), *, year_from: int | None = None,
+                     year_to: int | None = None, strata: Sequence[str] = (),
+                     reference: str = "others", scope: str = "all", horizon: float = 3.0,
+                     curves: bool = False) -> pl.DataFrame:
+    """Time in grade until promotion by group: Kaplan–Meier medians, the share promoted
+    within ``horizon`` years, log-rank tests and hazard ratios; with ``curves``, the
+    Kaplan–Meier steps instead (docs/careers.md)."""
+    from parity.core.analytics.careers import careers_survival as run
+    from parity.core.analytics.careers import careers_survival_curves
+
+    if curves:
+        return careers_survival_curves(store, by, year_from, year_to, strata, scope)
+    return run(store, by, year_from, year_to, strata, reference, scope, horizon)

@@ -1,0 +1,187 @@
+"""Career flows by group: promotions, mobility, separations and rosters (issue 8).
+
+:func:`careers` answers one flow for any dimensions, counting once in the engine
+(:mod:`careers_exposure` for the rate flows, :mod:`careers_roster` for rosters) and deriving
+every statistic from the count table (:mod:`careers_compare`). Time to promotion is in
+:mod:`careers_survival`.
+
+Flows, outcomes and the adverse direction:
+
+=============  ==============================================================  ==========
+flow           outcomes (events per staff-year at risk, or proportions)         adverse
+=============  ==============================================================  ==========
+promotion      promotion (per staff-year in the grade below; USG excluded)      lower
+reassignment   any, between_entities, field_change, duty_station                lower
+separation     all, retirement, non_retirement, then each other reason          higher
+roster         membership (rostered / received), conversion (selected from      lower
+               the roster / roster members)
+=============  ==============================================================  ==========
+
+Output columns (one row per outcome and group): ``flow``, ``outcome``, the dimensions,
+``count``, ``staff_years`` (rate flows) or ``total`` (roster), ``share`` (of the outcome's
+count; with regional groups, of the five groups' count), ``rate`` with ``rate_low`` and
+``rate_high`` (exact Poisson, or Wilson), ``reference``, ``reference_rate``, ``ratio`` with
+``ratio_low``/``ratio_high`` (exact conditional, or Koopman) and ``p_value`` (exact
+conditional binomial, or Fisher); with strata ``mh_ratio``, ``mh_ratio_low``, ``mh_ratio_high``,
+``mh_p_value``, ``stratified`` and ``stratified_note``; then ``q_value`` (Benjamini–Hochberg
+over every row of the table; the stratified test when strata are given), ``power``,
+``verdict``, ``direction``, ``period_start`` and ``period_end``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+
+import polars as pl
+
+from parity.core.analytics import careers_exposure as ce
+from parity.core.analytics import careers_roster as cr
+from parity.core.analytics import careers_survival as cs
+from parity.core.analytics.careers_compare import REFERENCE_OTHERS, compare
+from parity.core.analytics.careers_events import Sources
+from parity.core.analytics.careers_stats import Direction
+from parity.core.backend import Backend
+from parity.core.errors import UserInputError
+from parity.core.store import Store
+
+FLOWS: dict[str, str] = {
+    "promotion": "Promotions per staff-year at risk in the grade below.",
+    "reassignment": "Reassignments (between entities, field/non-field, duty station) per "
+                    "staff-year.",
+    "separation": "Separations per staff-year, by reason (retirement apart).",
+    "roster": "Roster placements per application, and selections from the roster per "
+              "roster member.",
+}
+DIRECTIONS: dict[str, Direction] = {"promotion": "lower", "reassignment": "lower",
+                                    "separation": "higher", "roster": "lower"}
+
+
+def as_backend(source: Backend | Store) -> Backend:
+    """Accept either an open store or a backend."""
+    return source if isinstance(source, Backend) else Backend.from_store(source)
+
+
+def check_flow(flow: str) -> str:
+    name = flow.strip().lower()
+    if name not in FLOWS:
+        raise UserInputError(f"'{flow}' is not a career flow.",
+                             f"Use one of: {', '.join(FLOWS)}.")
+    return name
+
+
+def resolve_dimensions(flow: str, by: Sequence[str],
+                       strata: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Canonical group and strata dimensions for ``flow`` (regional group by default)."""
+    allowed = ce.ROSTER_DIMENSIONS if flow == "roster" else tuple(ce.DIMENSIONS)
+    what = "the roster flow" if flow == "roster" else "career flows"
+    dims = ce.dimension_names(list(by) or ["regional_group"], allowed, what)
+    layers = ce.dimension_names([*dims, *strata], allowed, what)[len(dims):]
+    return dims, layers
+
+
+def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
+                   year_from: int | None = None, year_to: int | None = None,
+                   strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+    """The count table of a flow: dimensions, strata, outcome, count and exposure.
+
+    Rate flows give ``staff_years``; the roster flow gives ``total``. Every statistic of
+    :func:`careers` is computed from this table alone.
+    """
+    backend = as_backend(source)
+    flow = check_flow(flow)
+    dims, layers = resolve_dimensions(flow, by, strata)
+    if flow == "roster":
+        return cr.roster_counts(backend, [*dims, *layers], year_from, year_to, scope)
+    src = Sources.of(backend)
+    window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
+    return ce.flow_counts(src, flow, [*dims, *layers], window, scope)
+
+
+def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
+            year_from: int | None = None, year_to: int | None = None,
+            strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
+            scope: str = "all") -> pl.DataFrame:
+    """Counts, rates, ratios, tests and verdicts of one career flow by group.
+
+    ``by``: dimensions (and their intersection); ``strata``: dimensions to stratify by
+    (Mantel–Haenszel within strata, e.g. grade or entity); ``year_from``/``year_to``: the
+    calendar years (events and time at risk for rate flows, clipped to the snapshots'
+    coverage; the posting year of the openings for rosters); ``reference``: "others",
+    "best" or a group label; ``scope``: "all" or "professional". See the module docstring
+    for the columns.
+    """
+    backend = as_backend(source)
+    flow = check_flow(flow)
+    dims, layers = resolve_dimensions(flow, by, strata)
+    direction = DIRECTIONS[flow]
+    if flow == "roster":
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise UserInputError(f"--from {year_from} is after --to {year_to}.",
+                                 "Give the earlier year with --from.")
+        counts = cr.roster_counts(backend, [*dims, *layers], year_from, year_to, scope)
+        if counts.height == 0:
+            raise UserInputError(
+                "There are no applications to openings posted in the years and scope asked "
+                "for, so there is no roster to analyse.",
+                "Widen --from/--to or --scope, or load openings.csv and applications.csv.")
+        result = compare(counts, dims, layers, kind="proportion", exposure="total",
+                         outcomes=cr.OUTCOMES, directions=dict.fromkeys(cr.OUTCOMES, direction),
+                         reference=reference)
+        start = date(year_from, 1, 1) if year_from is not None else None
+        end = date(year_to, 12, 31) if year_to is not None else None
+    else:
+        src = Sources.of(backend)
+        window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
+        counts = ce.flow_counts(src, flow, [*dims, *layers], window, scope)
+        outcomes = ce.OUTCOMES[flow]
+        result = compare(counts, dims, layers, kind="rate", exposure="staff_years",
+                         outcomes=outcomes, directions=dict.fromkeys(outcomes, direction),
+                         reference=reference)
+        start, end = window.start + timedelta(days=1), window.end
+    return result.select(
+        pl.lit(flow).alias("flow"), pl.all(),
+        pl.lit(start, dtype=pl.Date).alias("period_start"),
+        pl.lit(end, dtype=pl.Date).alias("period_end"),
+    )
+
+
+def careers_survival(source: Backend | Store, by: Sequence[str] = (),
+                     year_from: int | None = None, year_to: int | None = None,
+                     strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
+                     scope: str = "all", horizon: float = 3.0) -> pl.DataFrame:
+    """Time in grade until promotion by group (Kaplan–Meier, log-rank), per stratum.
+
+    Spells are entries into a grade within the period (see
+    :mod:`parity.core.analytics.careers_survival`). Columns: the strata and dimensions,
+    spells, promotions, censored, person_years, median_years with median_years_low and
+    median_years_high, horizon_years, promoted_by (share promoted within the horizon) with its
+    interval, reference, ratio (hazard ratio) with its interval, p_value (log-rank against
+    the reference), q_value, logrank_p (all groups of the stratum), power, verdict,
+    direction, period_start and period_end.
+    """
+    if not horizon > 0:
+        raise UserInputError(f"The horizon must be a positive number of years, not {horizon}.",
+                             "Give for example --horizon 3.")
+    backend = as_backend(source)
+    dims, layers = resolve_dimensions("promotion", by, strata)
+    src = Sources.of(backend)
+    window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
+    counts = cs.spell_counts(src, [*dims, *layers], window, scope)
+    table = cs.survival_table(counts, dims, layers, reference, horizon)
+    return table.select(pl.lit("promotion").alias("flow"), pl.all(),
+                        pl.lit(window.start + timedelta(days=1)).alias("period_start"),
+                        pl.lit(window.end).alias("period_end"))
+
+
+def careers_survival_curves(source: Backend | Store, by: Sequence[str] = (),
+                            year_from: int | None = None, year_to: int | None = None,
+                            strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+    """The Kaplan–Meier steps behind :func:`careers_survival` (years, at_risk, promotions,
+    survival = share not yet promoted, lower, upper) per stratum and group."""
+    backend = as_backend(source)
+    dims, layers = resolve_dimensions("promotion", by, strata)
+    src = Sources.of(backend)
+    window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
+    counts = cs.spell_counts(src, [*dims, *layers], window, scope)
+    return cs.survival_curves(counts, dims, layers)
