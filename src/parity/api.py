@@ -7,6 +7,7 @@ This module is part of the core and never imports the edges.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -48,6 +49,50 @@ def selections_by_regional_group(store: Store, year_from: int = 2018, year_to: i
     """Applications, screened, selected and rostered by regional group (seed 000 Table 1)."""
     return summary.selections_by_regional_group(
         Backend.from_store(store), year_from, year_to, professional_only)
+
+
+def funnel(store: Store, by: Sequence[str], *, strata: str | None = None,
+           year_from: int | None = None, year_to: int | None = None,
+           where: Sequence[str] = (), reference: str = "others", actor: object | None = None,
+           section: str = "stages", decompose: bool = False,
+           trend: bool = False) -> pl.DataFrame:
+    """The recruitment funnel by ``by`` (several dimensions: an intersection).
+
+    Returns one section of :func:`parity.core.analytics.funnel.funnel_report` (default
+    ``stages``: one record per group × stage; also ``roster``, ``stratified`` (needs
+    ``strata``), ``decomposition``/``summary`` (``decompose=True``),
+    ``trend``/``trend_tests`` (``trend=True``)). Field names: docs/funnel.md.
+    """
+    from parity.core.analytics.funnel import funnel_report
+    from parity.core.errors import UserInputError
+
+    report = funnel_report(store, by, strata=strata, year_from=year_from, year_to=year_to,
+                           where=where, reference=reference, actor=actor,
+                           decompose=decompose or section in ("decomposition", "summary"),
+                           trend=trend or section in ("trend", "trend_tests"))
+    sections = report.sections()
+    if section not in sections:
+        raise UserInputError(f"'{section}' is not a section of this funnel.",
+                             f"Use one of: {', '.join(sections)} (stratified needs strata).")
+    return sections[section]
+
+
+def timelines(store: Store, by: Sequence[str] = (), *, year_from: int | None = None,
+              year_to: int | None = None, where: Sequence[str] = (),
+              as_of: date | None = None, target_days: int = 120,
+              section: str = "timelines") -> pl.DataFrame:
+    """Days from posting to selection (``timelines``) or per stage (``stages``), by opening
+    dimensions, with Kaplan–Meier censoring of open recruitments. Fields: docs/funnel.md."""
+    from parity.core.analytics.timelines import timelines_report
+    from parity.core.errors import UserInputError
+
+    report = timelines_report(store, by, year_from=year_from, year_to=year_to, where=where,
+                              as_of=as_of, target_days=target_days)
+    sections = report.sections()
+    if section not in sections:
+        raise UserInputError(f"'{section}' is not a section of the timelines.",
+                             f"Use one of: {', '.join(sections)}.")
+    return sections[section]
 
 
 def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int | None = None,

@@ -15,6 +15,7 @@ COMMAND_MODULES: list[str] = [
     "parity.cli.workforce",
     "parity.cli.web",
     "parity.cli.project",
+    "parity.cli.funnel",
     "parity.cli.careers",
 ]
 

@@ -1,0 +1,172 @@
+"""The one counting pass of the recruitment funnel.
+
+One Ibis expression joins each application to its job opening and runs ONE grouped
+aggregation with one conditional sum per stage, grouped by the raw columns behind the
+requested dimensions (ENUM codes in the store) and by whether the opening is a
+``recruit_from_roster`` opening. Every statistic of the funnel, its strata, trends and
+roster flow is derived from this small count table; the applications are never scanned
+again. Derived labels (regional group, level band, field/non-field, ...) are mapped on
+the count table in polars, where each group is a handful of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+import polars as pl
+
+from parity.core import model
+from parity.core.analytics.funnel_dims import (
+    DIMENSIONS,
+    Filter,
+    declared_table,
+    entity_types,
+    execute,
+    label_expr,
+    raw_condition,
+)
+from parity.core.backend import Backend
+from parity.core.errors import EmptyStoreError, UserInputError
+
+STAGES: tuple[str, ...] = model.STAGES
+ROSTER = "recruit_from_roster"
+ROSTER_KEY = "roster"
+
+
+@dataclass(frozen=True)
+class CountRequest:
+    """What to count: group keys (canonical dimension names), posting years and filters."""
+
+    keys: tuple[str, ...]
+    year_from: int | None = None
+    year_to: int | None = None
+    filters: tuple[Filter, ...] = ()
+
+
+def _date(stage: str) -> str:
+    return f"{stage}_date"
+
+
+def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
+    """One count per stage: rows (received) and non-null stage dates (``COUNT(col)``).
+
+    ``COUNT(col)`` counts the applications whose stage date is set, in standard SQL on every
+    engine, and is about 1.4× faster in DuckDB than ``SUM(CASE WHEN col IS NOT NULL ...)``.
+    """
+    sums: dict[str, ir.Value] = {"received": t.count()}
+    for stage in STAGES[1:]:
+        sums[stage] = t[_date(stage)].count()
+    return sums
+
+
+def count_expression(request: CountRequest,
+                     entity_type_of: dict[str, str]) -> tuple[ir.Table, list[str]]:
+    """The grouped count as an Ibis expression and the raw columns it groups by."""
+    apps = declared_table("applications")
+    openings = declared_table("openings")
+    dims = [DIMENSIONS[k] for k in request.keys]
+    filter_dims = [DIMENSIONS[f.dimension] for f in request.filters]
+    app_cols = sorted({d.column for d in dims if d.level == "application"})
+    raw_keys = list(dict.fromkeys(d.column for d in dims))
+    need_open = {d.column for d in [*dims, *filter_dims]
+                 if d.level == "opening" and d.column not in ("opening_id", "year")}
+    need_year = any(d.column == "year" for d in [*dims, *filter_dims]) or (
+        request.year_from is not None or request.year_to is not None)
+
+    o = openings
+    year = o.posted_date.year()
+    if request.year_from is not None:
+        o = o.filter(year >= request.year_from)
+    if request.year_to is not None:
+        o = o.filter(year <= request.year_to)
+    for f in request.filters:
+        d = DIMENSIONS[f.dimension]
+        if d.level == "opening" and d.column != "opening_id":
+            col = o.posted_date.year() if d.column == "year" else o[d.column]
+            o = o.filter(raw_condition(f, col, entity_type_of))
+    projection: dict[str, ir.Value] = {c: o[c] for c in sorted(need_open)}
+    if need_year:
+        projection["year"] = o.posted_date.year().cast("int32")
+    projection[ROSTER_KEY] = (o.posting_type == ROSTER).fill_null(False)
+    o = o.select(o.opening_id, **projection)
+
+    a = apps
+    for f in request.filters:
+        d = DIMENSIONS[f.dimension]
+        if d.level == "application" or d.column == "opening_id":
+            a = a.filter(raw_condition(f, a[d.column], entity_type_of))
+    a = a.select("opening_id", *app_cols, *(_date(s) for s in STAGES[1:]))
+    joined = a.join(o, "opening_id")
+    counts = joined.group_by([*raw_keys, ROSTER_KEY]).agg(**_stage_sums(joined))
+    return counts, raw_keys
+
+
+def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
+    """Applications reaching each stage by the requested keys and the roster flag.
+
+    Columns: the keys (labels), ``roster`` (True for recruit_from_roster openings),
+    ``received`` … ``selected`` (Int64). Raises EmptyStoreError when the store holds no
+    applications and UserInputError when the years or filters leave none.
+    """
+    needs_types = any(DIMENSIONS[k].kind == "entity_type" for k in request.keys) or any(
+        DIMENSIONS[f.dimension].kind == "entity_type" for f in request.filters)
+    entity_type_of = entity_types(backend) if needs_types else {}
+    key = (request, tuple(sorted(entity_type_of.items())))
+    raw_keys = list(dict.fromkeys(DIMENSIONS[k].column for k in request.keys))
+    raw = execute_cached(backend, key, lambda: count_expression(request, entity_type_of)[0])
+    if raw.is_empty():
+        _explain_empty(backend, request)
+    labelled = raw.with_columns(
+        label_expr(DIMENSIONS[k], DIMENSIONS[k].column, entity_type_of).alias(f"__{k}")
+        for k in request.keys
+    ).drop(raw_keys).rename({f"__{k}": k for k in request.keys})
+    return (labelled.group_by([*request.keys, ROSTER_KEY], maintain_order=True)
+            .agg(pl.col(s).sum().cast(pl.Int64) for s in STAGES)
+            .sort([*request.keys, ROSTER_KEY]))
+
+
+_COMPILED: dict[tuple[object, ...], str] = {}
+_COMPILED_MAX = 64
+
+
+def execute_cached(backend: Backend, key: tuple[object, ...],
+                   build: Callable[[], ir.Table]) -> pl.DataFrame:
+    """Run the expression ``build()``; on DuckDB, reuse its compiled SQL for the same ``key``.
+
+    Building and compiling the Ibis expression costs ≈ 50 ms, as much as counting a million
+    applications; a dashboard or a notebook asks the same question again and again, so
+    the SQL text is kept (per process, at most 64 queries). Other engines run the
+    expression through Ibis every time.
+    """
+    raw = getattr(backend.con, "con", None)
+    if getattr(backend.con, "name", None) != "duckdb" or raw is None:
+        return execute(backend, build())
+    sql = _COMPILED.get(key)
+    if sql is None:
+        sql = ibis.to_sql(build(), dialect="duckdb")
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.pop(next(iter(_COMPILED)))
+        _COMPILED[key] = sql
+    frame: pl.DataFrame = raw.sql(sql).pl()
+    return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items()
+                              if t == pl.Categorical or isinstance(t, pl.Enum))
+
+
+def _explain_empty(backend: Backend, request: CountRequest) -> None:
+    apps = declared_table("applications")
+    total = int(execute(backend, apps.aggregate(n=apps.count()))["n"][0])
+    if total == 0:
+        raise EmptyStoreError(
+            "The store has no applications, so there is no funnel to analyse.",
+            "Load applications.csv and openings.csv with 'parity ingest' (or run 'parity demo').")
+    years = ""
+    if request.year_from is not None or request.year_to is not None:
+        years = f" posted {request.year_from or '…'}–{request.year_to or '…'}"
+    where = "; ".join(str(f) for f in request.filters)
+    raise UserInputError(
+        f"No applications to openings{years} match the filters"
+        f"{' (' + where + ')' if where else ''}.",
+        "Widen --from/--to or change --where; 'parity status' shows what the store holds.")
