@@ -129,3 +129,44 @@ def interval_dots(rows: list[dict[str, Any]], *, category: str, value: str, low:
         "layer": layers,
         "config": _config(),
     }
+
+
+def line_band(rows: list[dict[str, Any]], *, x: str, y: str, low: str, high: str, x_title: str,
+              y_title: str, series: str, series_title: str, percent: bool = False,
+              rtl: bool = False, band: tuple[float, float] | None = None,
+              tooltip: str = "tooltip") -> dict[str, Any]:
+    """Lines over years with a shaded interval (``low``–``high``) per series.
+
+    ``band`` shades a reference band across the chart (e.g. parity).
+    """
+    order = list(dict.fromkeys(r[series] for r in rows))
+    x_enc = {"field": x, "type": "ordinal", "title": x_title, "scale": {"reverse": rtl},
+             "axis": {"labelAngle": 0}}
+    axis: dict[str, Any] = {"orient": "right" if rtl else "left"}
+    if percent:
+        axis["format"] = ".0%"
+    color = {"field": series, "type": "nominal", "title": series_title, "sort": order,
+             "legend": {"symbolOpacity": 1, "symbolType": "circle"}}
+    layers: list[dict[str, Any]] = []
+    if band is not None:
+        layers.append({"data": {"values": [{"lo": band[0], "hi": band[1]}]},
+                       "mark": {"type": "rect", "color": "#dde7f0"},
+                       "encoding": {"y": {"field": "lo", "type": "quantitative"},
+                                    "y2": {"field": "hi"}}})
+    layers.append({"mark": {"type": "area", "opacity": 0.15},
+                   "encoding": {"x": x_enc, "color": color,
+                                "y": {"field": low, "type": "quantitative", "title": y_title,
+                                      "axis": axis, "scale": {"zero": False}},
+                                "y2": {"field": high}}})
+    layers.append({"mark": {"type": "line", "point": True},
+                   "encoding": {"x": x_enc, "color": color,
+                                "y": {"field": y, "type": "quantitative"},
+                                "tooltip": [{"field": tooltip, "type": "nominal", "title": None}]}})
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
+        "data": {"values": rows},
+        "width": "container",
+        "height": 300,
+        "layer": layers,
+        "config": _config(),
+    }

@@ -18,6 +18,10 @@ VIEW_MODULES: tuple[str, ...] = (
     "parity.web.views.composition",
     "parity.web.views.ranges",
     "parity.web.views.gender",
+    "parity.web.views.funnel",
+    "parity.web.views.timelines",
+    "parity.web.views.careers",
+    "parity.web.views.projections",
 )
 
 
