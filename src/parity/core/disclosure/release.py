@@ -244,10 +244,8 @@ def publish(store: Store, audience: Audience, actor: Actor, out_dir: Path,
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserInputError(f"The folder {out_dir} is not empty.",
                              "Write each release to a new folder, e.g. --out releases/r0002.")
-    if not out_dir.parent.exists():
-        raise UserInputError(f"The folder {out_dir.parent} does not exist.",
-                             "Create it or choose another --out.")
     release = build_release(store, audience, actor, policy)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
     head = audit_log.append(store, actor, "release",
                             f"release {release.release_id} for {audience.key}: "
                             + ", ".join(t.name for t in release.tables))
