@@ -14,13 +14,8 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from parity.cli.render import OutputFormat, emit, friendly_errors, out, print_table
+from parity.cli.render import DbOption, OutputFormat, emit, friendly_errors, out, print_table
 from parity.core.settings import Settings
-
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 
 _TITLES = {
     "promotion": "Promotions per 100 staff-years at risk in the grade below",

@@ -18,13 +18,9 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from parity.cli.render import OutputFormat, emit, err, friendly_errors, out, print_table
+from parity.cli.render import DbOption, OutputFormat, emit, err, friendly_errors, out, print_table
 from parity.core.settings import Settings
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
 OutputOption = Annotated[
     Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal."),

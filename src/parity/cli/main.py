@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from parity import __version__
-from parity.cli.render import err, friendly_errors, out, print_table
+from parity.cli.render import DbOption, err, friendly_errors, out, print_table
 from parity.core.settings import Settings
 
 app = typer.Typer(
@@ -23,10 +23,6 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 
 
 def _version(value: bool) -> None:

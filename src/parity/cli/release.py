@@ -9,13 +9,9 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from parity.cli.render import err, friendly_errors, out, print_table
+from parity.cli.render import DbOption, err, friendly_errors, out, print_table
 from parity.core.settings import Settings
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Your name, written to the release and audit logs "
                                           "(default: your login name).")]

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import polars as pl
 import typer
@@ -19,6 +19,12 @@ from parity.core.errors import ParityError
 
 out = Console()
 err = Console(stderr=True)
+
+#: The --db option shared by every command that reads or writes a store.
+DbOption = Annotated[
+    Path | None,
+    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -7,12 +7,8 @@ from typing import Annotated
 
 import typer
 
-from parity.cli.render import err, friendly_errors, out, print_table
+from parity.cli.render import DbOption, err, friendly_errors, out, print_table
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 #: One account per role for a demo store: (name, role, nationality, entity).
 DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str | None], ...] = (
     ("demo-public", "public", None, None),

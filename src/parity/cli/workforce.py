@@ -15,13 +15,9 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from parity.cli.render import OutputFormat, emit, err, friendly_errors, out, print_table
+from parity.cli.render import DbOption, OutputFormat, emit, err, friendly_errors, out, print_table
 from parity.core.settings import Settings
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", help="DuckDB store file (default: PARITY_DB, parity.toml, or parity.duckdb)."),
-]
 AsOfOption = Annotated[
     datetime | None,
     typer.Option("--as-of", formats=["%Y-%m-%d"],
