@@ -28,12 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import stats as sps
 
-from parity.core.stats import (
-    ADVERSE_IMPACT,
-    INSUFFICIENT_DATA,
-    NO_EVIDENCE,
-    WATCH,
-)
+from parity.core.stats import verdict_from_power
 
 Direction = Literal["lower", "higher"]
 #: How the ``direction`` column reads.
@@ -71,19 +66,8 @@ def rate_verdict(impact: npt.ArrayLike, qvalue: npt.ArrayLike, power: npt.ArrayL
                  threshold: float = 0.8, q_threshold: float = 0.05,
                  target_power: float = 0.8) -> npt.NDArray[np.object_]:
     """Verdict per comparison from the impact ratio, its q-value and power (vectorised)."""
-    r, q, pw = np.broadcast_arrays(np.asarray(impact, dtype=np.float64),
-                                   np.asarray(qvalue, dtype=np.float64),
-                                   np.asarray(power, dtype=np.float64))
-    significant = q < q_threshold
-    below = r < threshold
-    defined = ~np.isnan(r) & ~np.isnan(q)
-    powered = pw >= target_power
-    verdict = np.full(r.shape, NO_EVIDENCE, dtype=object)
-    verdict[below] = WATCH
-    verdict[~defined | ~powered] = INSUFFICIENT_DATA
-    verdict[significant & (r >= threshold) & (r < 1)] = WATCH
-    verdict[significant & below] = ADVERSE_IMPACT
-    return verdict
+    return verdict_from_power(impact, qvalue, power, air_threshold=threshold,
+                              q_threshold=q_threshold, target_power=target_power)
 
 
 def _side(r: float) -> str:

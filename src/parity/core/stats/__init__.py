@@ -78,6 +78,7 @@ from parity.core.stats.verdict import (
     Assessment,
     assess_comparisons,
     classify_verdict,
+    verdict_from_power,
 )
 
 __all__ = [
@@ -134,5 +135,6 @@ __all__ = [
     "shortfall_vs_reference",
     "tables_from_counts",
     "two_proportion_z_test",
+    "verdict_from_power",
     "wilson_interval",
 ]

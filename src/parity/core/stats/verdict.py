@@ -84,6 +84,22 @@ def classify_verdict(
         as_float(air), as_float(qvalue), as_float(n1), as_float(n2), as_float(p_ref)
     )
     pw = np.asarray(power_for_air(a, b, p, air_threshold, alpha), dtype=np.float64)
+    return verdict_from_power(r, q, pw, air_threshold=air_threshold, q_threshold=q_threshold,
+                              target_power=target_power).astype(np.str_)
+
+
+def verdict_from_power(
+    air: npt.ArrayLike,
+    qvalue: npt.ArrayLike,
+    power: npt.ArrayLike,
+    *,
+    air_threshold: float = 0.8,
+    q_threshold: float = 0.05,
+    target_power: float = 0.8,
+) -> npt.NDArray[np.object_]:
+    """The verdict rule given each comparison's power (for ratios whose power is computed
+    elsewhere, e.g. rate ratios of career flows). Same rule as :func:`classify_verdict`."""
+    r, q, pw = np.broadcast_arrays(as_float(air), as_float(qvalue), as_float(power))
     significant = q < q_threshold
     below = r < air_threshold
     defined = ~np.isnan(r) & ~np.isnan(q)
@@ -93,7 +109,7 @@ def classify_verdict(
     verdict[~defined | ~powered] = INSUFFICIENT_DATA
     verdict[significant & (r >= air_threshold) & (r < 1)] = WATCH
     verdict[significant & below] = ADVERSE_IMPACT
-    return verdict.astype(np.str_)
+    return verdict
 
 
 @dataclass(frozen=True)
