@@ -10,8 +10,8 @@ processes (so each one's peak memory is its own):
 (c) the same count table by a straightforward pandas merge + groupby on frames already in
     memory (loading them is not timed).
 
-(a) and (b) run alternately in one process so that both see the same machine load; each
-method's peak memory is measured alone in a fresh process.
+The methods run alternately in one process so that all see the same machine load (the
+machine may be shared); each method's peak memory is measured alone in a fresh process.
 
 Every method's counts are checked equal. Targets: (a) within 1.5× of (b) at every size,
 (a) at least 10× faster than (c) at 16M, (a) under 8 GiB peak memory at 100M.
@@ -83,7 +83,9 @@ def build(n: int) -> Path:
         con.execute("CREATE TEMP TABLE nat AS SELECT iso3, "
                     "(row_number() OVER (ORDER BY iso3) - 1)::BIGINT AS k "
                     "FROM main.ref_member_states")
-        n_nat = con.execute("SELECT count(*) FROM temp.nat").fetchone()[0]
+        row = con.execute("SELECT count(*) FROM temp.nat").fetchone()
+        assert row is not None
+        n_nat = int(row[0])
         grades = ["P-2", "P-3", "P-3", "P-4", "P-4", "P-5", "D-1", "G-5", "FS-5"]
         con.execute(f"""
             INSERT INTO main.openings
@@ -162,35 +164,8 @@ def run_sql(store: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def run_both(path: Path, repeat: int) -> dict[str, Any]:
-    """(a) and (b) alternately in one process, so both see the same machine load."""
-    from parity.core.store import open_store
-
-    api_t, sql_t = [], []
-    with open_store(path, read_only=True) as store:
-        run_api(store)  # warm-up: imports, Ibis, the file's pages
-        run_sql(store)
-        for _ in range(repeat):
-            t = time.perf_counter()
-            run_api(store)
-            api_t.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            rows = run_sql(store)
-            sql_t.append(time.perf_counter() - t)
-        api_counts = _api_counts(store)
-    return {"api": api_t, "sql": sql_t, "api_counts": api_counts, "sql_counts": _normal(rows)}
-
-
-def run_peak(path: Path, method: str) -> dict[str, Any]:
-    """One run of (a) or (b) alone in a fresh process: its peak resident memory."""
-    from parity.core.store import open_store
-
-    with open_store(path, read_only=True) as store:
-        run_api(store) if method == "api" else run_sql(store)
-    return {"peak_gib": peak_gib()}
-
-
-def run_pandas(path: Path, repeat: int) -> dict[str, Any]:
+def load_pandas(path: Path) -> tuple[Any, Any, dict[str, str]]:
+    """The frames pandas works on, read from the store (not timed)."""
     import duckdb
 
     from parity.core import reference
@@ -203,26 +178,61 @@ def run_pandas(path: Path, repeat: int) -> dict[str, Any]:
     con.close()
     region = dict(zip(reference.country_regions()["iso3"].to_list(),
                       reference.country_regions()["regional_group"].to_list(), strict=True))
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        df = apps.merge(openings, on="opening_id")
-        df["regional_group"] = df["nationality"].astype(str).map(region)
-        df["roster"] = df["posting_type"] == "recruit_from_roster"
-        g = df.groupby(["regional_group", "grade", "roster"], observed=True)
-        out = g[[f"{s}_date" for s in STAGES[1:]]].count()
-        out.insert(0, "received", g.size())
-        times.append(time.perf_counter() - t)
-        del df
-    rows = [(*k, *v) for k, v in zip(out.index, out.itertuples(index=False), strict=True)]
-    return {"times": times, "peak_gib": peak_gib(), "counts": _normal(rows)}
+    return apps, openings, region
+
+
+def run_pandas(apps: Any, openings: Any, region: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The straightforward pandas way: merge, map, groupby."""
+    df = apps.merge(openings, on="opening_id")
+    df["regional_group"] = df["nationality"].astype(str).map(region)
+    df["roster"] = df["posting_type"] == "recruit_from_roster"
+    g = df.groupby(["regional_group", "grade", "roster"], observed=True)
+    out = g[[f"{s}_date" for s in STAGES[1:]]].count()
+    out.insert(0, "received", g.size())
+    return [(*k, *v) for k, v in zip(out.index, out.itertuples(index=False), strict=True)]
+
+
+def run_all(path: Path, repeat: int, with_pandas: bool) -> dict[str, Any]:
+    """(a), (b) and (c) alternately in one process, so all see the same machine load."""
+    from parity.core.store import open_store
+
+    times: dict[str, list[float]] = {"api": [], "sql": [], "pandas": []}
+    frames = load_pandas(path) if with_pandas else None
+    with open_store(path, read_only=True) as store:
+        run_api(store)  # warm-up: imports, Ibis, the file's pages
+        rows = run_sql(store)
+        pandas_rows = run_pandas(*frames) if frames else None
+        for _ in range(repeat):
+            t = time.perf_counter()
+            run_api(store)
+            times["api"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            run_sql(store)
+            times["sql"].append(time.perf_counter() - t)
+            if frames is not None:
+                t = time.perf_counter()
+                run_pandas(*frames)
+                times["pandas"].append(time.perf_counter() - t)
+        api_counts = _api_counts(store)
+    return {**times, "api_counts": api_counts, "sql_counts": _normal(rows),
+            "pandas_counts": _normal(pandas_rows) if pandas_rows else None}
+
+
+def run_peak(path: Path, method: str) -> dict[str, Any]:
+    """One run of a method alone in a fresh process: its peak resident memory."""
+    from parity.core.store import open_store
+
+    if method == "pandas":
+        run_pandas(*load_pandas(path))
+        return {"peak_gib": peak_gib()}
+    with open_store(path, read_only=True) as store:
+        run_api(store) if method == "api" else run_sql(store)
+    return {"peak_gib": peak_gib()}
 
 
 def worker(method: str, path: Path, repeat: int) -> None:
-    if method == "both":
-        out = run_both(path, repeat)
-    elif method == "pandas":
-        out = run_pandas(path, repeat)
+    if method in ("all", "all+pandas"):
+        out = run_all(path, repeat, with_pandas=method == "all+pandas")
     else:
         out = run_peak(path, method)
     print(json.dumps(out))
@@ -254,19 +264,20 @@ def main() -> None:
     rows = []
     for n in sizes:
         path = build(n)
-        both = measure("both", path, args.repeat)
-        assert both["api_counts"] == both["sql_counts"], "API and SQL counts differ"
-        pandas = measure("pandas", path, args.repeat) if n <= pandas_max else None
-        if pandas is not None:
-            assert pandas["counts"] == both["sql_counts"], "pandas and SQL counts differ"
+        with_pandas = n <= pandas_max
+        res = measure("all+pandas" if with_pandas else "all", path, args.repeat)
+        assert res["api_counts"] == res["sql_counts"], "API and SQL counts differ"
+        if with_pandas:
+            assert res["pandas_counts"] == res["sql_counts"], "pandas and SQL counts differ"
         pa, pb = measure("api", path, 1)["peak_gib"], measure("sql", path, 1)["peak_gib"]
-        a, b = statistics.median(both["api"]), statistics.median(both["sql"])
-        c = statistics.median(pandas["times"]) if pandas else None
-        rows.append((label(n), a, b, c, pa, pb, pandas["peak_gib"] if pandas else None))
+        pc = measure("pandas", path, 1)["peak_gib"] if with_pandas else None
+        a, b = statistics.median(res["api"]), statistics.median(res["sql"])
+        c = statistics.median(res["pandas"]) if with_pandas else None
+        rows.append((label(n), a, b, c, pa, pb, pc))
         print(f"  {label(n)} done", file=sys.stderr, flush=True)
-    print(f"median of {args.repeat} runs after a warm-up; (a) and (b) alternate in one process, "
-          "(c) in its own; peak memory of each method alone in a fresh process; counts "
-          "identical across methods")
+    print(f"median of {args.repeat} runs after a warm-up; (a), (b) and (c) alternate in one "
+          "process; peak memory of each method alone in a fresh process; counts identical "
+          "across methods")
     print("| size | (a) API s | (b) SQL s | (c) pandas s | a/b (≤ 1.5) | c/a (≥ 10 at 16M) "
           "| peak GiB a / b / c |")
     print("|---|---|---|---|---|---|---|")
