@@ -134,3 +134,32 @@ def test_edge_cases() -> None:
         ps.logrank_test([1, 2], [1, 1], [0, 0])
     with pytest.raises(ValueError):
         ps.kaplan_meier([1, 2], [1, 1]).quantile(1.5)
+
+
+def test_median_when_survival_is_exactly_one_half() -> None:
+    # 11 subjects; by hand S(3)=0.9, S(7)=0.8, S(12)=0.7, S(14)=0.7*5/7=0.5 exactly, S(17)=0.4.
+    # The median is the first time S falls strictly below 0.5: 17, whatever the rounding of
+    # the product in floating point (statsmodels' product rounds under 0.5 here and says 14).
+    t = np.array([14, 3, 17, 23, 23, 12, 14, 18, 26, 2, 7], dtype=float)
+    e = np.array([1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1], dtype=float)
+    assert ps.kaplan_meier(t, e).median == 17.0
+    t2 = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    assert ps.kaplan_meier(t2, np.ones(6)).median == 4.0  # S(3) = 1/2 exactly, S(4) = 1/3
+    # Here the product of the factors is exactly 1/2 at t = 12 in exact arithmetic but
+    # rounds to 0.49999999999999994; the median is still the next event time, 16.
+    from fractions import Fraction
+
+    t3 = np.array([12, 10, 7, 17, 7, 1, 23, 17, 24, 20, 16, 24, 7, 4, 18, 17, 6, 24], dtype=float)
+    e3 = np.array([1, 1, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1], dtype=float)
+    km3 = ps.kaplan_meier(t3, e3)
+    exact, at = Fraction(1), {}
+    for tt in km3.time:
+        d = int(((t3 == tt) & (e3 == 1)).sum())
+        r = int((t3 >= tt).sum())
+        exact *= Fraction(r - d, r)
+        at[float(tt)] = exact
+    half = min(k for k, v in at.items() if v == Fraction(1, 2))
+    below = min(k for k, v in at.items() if v < Fraction(1, 2))
+    assert km3.survival[list(km3.time).index(half)] < 0.5  # the rounding this guards against
+    assert km3.median == below
+

@@ -61,6 +61,9 @@ def _check_survival_input(
         raise ValueError("event must be 1 (event observed) or 0 (censored).")
     return t, e
 
+#: Tolerance for comparing a survival product with a quantile level.
+_ROUNDING = 1e-9
+
 
 @dataclass(frozen=True)
 class KaplanMeier:
@@ -87,10 +90,14 @@ class KaplanMeier:
         return np.asarray(padded[idx + 1], dtype=np.float64)
 
     def quantile(self, p: float) -> float:
-        """First event time with S(t) < 1 − p (NaN if S never falls that low)."""
+        """First event time with S(t) < 1 − p (NaN if S never falls that low).
+
+        "Below" allows for rounding: a product of factors that is exactly 1 − p in exact
+        arithmetic but lands a few ulps under it in floating point does not count.
+        """
         if not 0 < p < 1:
             raise ValueError(f"The quantile probability must lie between 0 and 1, got {p}.")
-        hit = np.flatnonzero(self.survival < 1 - p)
+        hit = np.flatnonzero(self.survival < 1 - p - _ROUNDING)
         return float(self.time[hit[0]]) if hit.size else float("nan")
 
     @property
