@@ -7,10 +7,8 @@ Both only parse options and format what :mod:`parity.core.analytics.funnel` and
 from __future__ import annotations
 
 import getpass
-import json
 import math
-import sys
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +16,14 @@ import polars as pl
 import typer
 from rich.console import Console
 
-from parity.cli.render import DbOption, OutputFormat, emit, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    OutputFormat,
+    emit_sections,
+    friendly_errors,
+    out,
+    print_table,
+)
 from parity.core.settings import Settings
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
@@ -33,51 +38,6 @@ WhereOption = Annotated[list[str] | None, typer.Option(
     "--where", help="Filter DIM=VALUE, DIM!=VALUE or DIM=V1,V2; repeat to combine (AND).")]
 SectionOption = Annotated[str | None, typer.Option(
     "--section", help="Section written by --format csv (default: the analysis asked for).")]
-
-
-def _finite(value: object) -> object:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _write_json(meta: dict[str, Any], sections: dict[str, pl.DataFrame],
-                output: Path | None) -> None:
-    """One JSON object: the meta keys and one list of records per section (±inf → null)."""
-    doc: dict[str, Any] = {k: _finite(v) for k, v in meta.items()}
-    for name, frame in sections.items():
-        doc[name] = [{k: _finite(v) for k, v in row.items()} for row in frame.to_dicts()]
-    text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
-
-
-def _emit(meta: dict[str, Any], sections: dict[str, pl.DataFrame], primary: str,
-          section: str | None, fmt: OutputFormat, output: Path | None, title: str) -> None:
-    from parity.core.errors import UserInputError
-
-    if fmt is OutputFormat.json:
-        _write_json(meta, sections, output)
-    elif fmt is OutputFormat.csv:
-        name = section or primary
-        if name not in sections:
-            raise UserInputError(f"'{name}' is not a section of this result.",
-                                 f"Use one of: {', '.join(sections)}.")
-        emit(sections[name], fmt, output, title)
-    else:
-        if output is None:
-            raise typer.BadParameter("--format xlsx needs --output FILE.xlsx")
-        from xlsxwriter import Workbook
-
-        with Workbook(str(output)) as book:
-            for name, frame in sections.items():
-                frame.write_excel(workbook=book, worksheet=name[:31])
-        err.print(f"Wrote {output}")
 
 
 def _console() -> Console:
@@ -243,7 +203,7 @@ def funnel(
         return
     primary = ("decomposition" if decompose else "trend" if trend
                else "stratified" if strata else "stages")
-    _emit(report.meta(), report.sections(), primary, section, fmt, output,
+    emit_sections(report.meta(), report.sections(), section or primary, fmt, output,
           f"Funnel by {', '.join(report.by)}")
 
 
@@ -276,7 +236,7 @@ def timelines(
                                   where=where or [], as_of=as_of.date() if as_of else None,
                                   target_days=target)
     if fmt is not OutputFormat.table:
-        _emit(report.meta(), report.sections(), "timelines", section, fmt, output,
+        emit_sections(report.meta(), report.sections(), section or "timelines", fmt, output,
               "Recruitment timelines")
         return
     console = _console()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from collections.abc import Callable
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ParamSpec, TypeVar
@@ -15,7 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from parity.core.errors import ParityError
+from parity.core.errors import ParityError, UserInputError
 
 out = Console()
 err = Console(stderr=True)
@@ -100,3 +102,46 @@ def emit(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, title: str
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"Wrote {output}")
+
+
+def _json_value(value: object) -> object:
+    """JSON has no NaN or infinity: they become null; dates become ISO text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def emit_sections(meta: dict[str, Any], sections: dict[str, pl.DataFrame], primary: str,
+                  fmt: OutputFormat, output: Path | None, title: str) -> None:
+    """A result made of several tables, in a file format: JSON is one object (the meta keys
+    and one list of records per section), CSV the ``primary`` section, xlsx one sheet per
+    section. Terminal tables are each command's own layout."""
+    if fmt is OutputFormat.json:
+        doc: dict[str, Any] = {k: _json_value(v) for k, v in meta.items()}
+        for name, frame in sections.items():
+            doc[name] = [{k: _json_value(v) for k, v in row.items()} for row in frame.to_dicts()]
+        text = json.dumps(doc, ensure_ascii=False, indent=2, allow_nan=False, default=str) + "\n"
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            err.print(f"Wrote {output}")
+    elif fmt is OutputFormat.csv:
+        if primary not in sections:
+            raise UserInputError(f"'{primary}' is not a section of this result.",
+                                 f"Use one of: {', '.join(sections)}.")
+        emit(sections[primary], fmt, output, title)
+    elif fmt is OutputFormat.xlsx:
+        if output is None:
+            raise typer.BadParameter("--format xlsx needs --output FILE.xlsx")
+        from xlsxwriter import Workbook
+
+        with Workbook(str(output)) as book:
+            for name, frame in sections.items():
+                frame.write_excel(workbook=book, worksheet=name[:31])
+        err.print(f"Wrote {output}")
+    else:
+        for name, frame in sections.items():
+            print_table(frame, title=f"{title}: {name.replace('_', ' ')}")

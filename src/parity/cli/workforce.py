@@ -6,8 +6,6 @@ JSON keys are documented in docs/workforce.md.
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +13,16 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from parity.cli.render import DbOption, OutputFormat, emit, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    OutputFormat,
+    emit,
+    emit_sections,
+    err,
+    friendly_errors,
+    out,
+    print_table,
+)
 from parity.core.settings import Settings
 
 AsOfOption = Annotated[
@@ -41,42 +48,6 @@ def _percent(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         .alias(c)
         for c in columns if c in frame.columns
     )
-
-
-def _json_default(value: object) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
-def _write_text(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
-
-
-def _emit_report(meta: dict[str, Any], sections: dict[str, pl.DataFrame], primary: str,
-                 fmt: OutputFormat, output: Path | None, title: str) -> None:
-    """JSON: one object (meta + a list per section); CSV: the primary section; xlsx: one
-    sheet per section; table: each section as a table."""
-    if fmt is OutputFormat.json:
-        doc = {**meta, **{k: v.to_dicts() for k, v in sections.items()}}
-        _write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default) + "\n",
-                    output)
-    elif fmt is OutputFormat.csv:
-        emit(sections[primary], fmt, output, title)
-    elif fmt is OutputFormat.xlsx:
-        if output is None:
-            raise typer.BadParameter("--format xlsx needs --output FILE.xlsx")
-        from xlsxwriter import Workbook
-
-        with Workbook(str(output)) as book:
-            for name, frame in sections.items():
-                frame.write_excel(workbook=book, worksheet=name[:31])
-        err.print(f"Wrote {output}")
-    else:
-        for name, frame in sections.items():
-            print_table(frame, title=f"{title}: {name.replace('_', ' ')}")
 
 
 # ---------------------------------------------------------------------------- composition
@@ -190,7 +161,7 @@ def ranges(
                              f"Use one of: {', '.join(sections)}.")
     title = f"Desirable ranges on {result.snapshot_date}"
     if fmt is not OutputFormat.table:
-        _emit_report(meta, sections, show, fmt, output, title)
+        emit_sections(meta, sections, show, fmt, output, title)
         return
     out.print(f"{title}: base figure {result.base_figure:,.0f} ({result.base_figure_mode}), "
               f"scale of assessments {result.scale_year or 'given'}, population "
