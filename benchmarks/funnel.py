@@ -7,8 +7,12 @@ processes (so each one's peak memory is its own):
 (a) ``funnel_report(store, ["regional_group"], strata="grade")`` through the API: the one
     count query plus every statistic (stage table, roster flow, stratified CMH/MH/BD);
 (b) the same count table by one hand-written DuckDB SQL query on the same store;
-(c) the same count table by a straightforward pandas merge + groupby on frames already in
-    memory (loading them is not timed).
+(c) the same count table by a straightforward pandas map + groupby on the applications
+    frame already in memory (loading it is not timed).
+
+All three read the opening's grade and posting type from the copies the store keeps on
+each application (schema 2), so none of them joins the openings; (b) counts by
+nationality first and maps the regional group on the small result, as Parity does.
 
 The methods run alternately in one process so that all see the same machine load (the
 machine may be shared); each method's peak memory is measured alone in a fresh process.
@@ -35,14 +39,18 @@ CACHE = Path(__file__).resolve().parent / ".cache"
 STAGES = ("received", "screened", "assessed", "interviewed", "recommended", "selected")
 KEYS = ["regional_group", "grade", "roster"]
 SQL = """
-SELECT r.regional_group, o.grade::VARCHAR AS grade,
-       o.posting_type = 'recruit_from_roster' AS roster,
-       count(*) AS received, count(a.screened_date) AS screened,
-       count(a.assessed_date) AS assessed, count(a.interviewed_date) AS interviewed,
-       count(a.recommended_date) AS recommended, count(a.selected_date) AS selected
-FROM main.applications a
-JOIN main.openings o ON o.opening_id = a.opening_id
-JOIN main.ref_country_regions r ON r.iso3 = a.nationality::VARCHAR
+WITH c AS (
+    SELECT nationality, opening_grade,
+           opening_posting_type = 'recruit_from_roster' AS roster,
+           count(*) AS received, count(screened_date) AS screened,
+           count(assessed_date) AS assessed, count(interviewed_date) AS interviewed,
+           count(recommended_date) AS recommended, count(selected_date) AS selected
+    FROM main.applications
+    GROUP BY ALL)
+SELECT r.regional_group, c.opening_grade::VARCHAR AS grade, c.roster,
+       sum(received), sum(screened), sum(assessed), sum(interviewed), sum(recommended),
+       sum(selected)
+FROM c JOIN main.ref_country_regions r ON r.iso3 = c.nationality::VARCHAR
 GROUP BY ALL
 """
 
@@ -66,11 +74,11 @@ def peak_gib() -> float:
 
 def build(n: int) -> Path:
     """A Parity store with ``n`` applications (cached). Deterministic: hashes, not RNG."""
-    from parity.core.store import open_store
+    from parity.core.store import SCHEMA_VERSION, open_store
 
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")
-    path = CACHE / f"funnel_{label(n)}.duckdb"
+    path = CACHE / f"funnel_{label(n)}_v{SCHEMA_VERSION}.duckdb"
     if path.exists():
         return path
     tmp = path.with_suffix(".building")
@@ -110,7 +118,7 @@ def build(n: int) -> Path:
                        0.45 + 0.15 * ((nat.k % 5) / 4.0) AS p_screen,
                        0.20 + 0.10 * ((nat.k % 3) / 2.0) AS p_later
                 FROM base b JOIN temp.nat ON nat.k = floor(v * v * {n_nat})::BIGINT)
-            SELECT 'A' || i, 'JO' || o, 'P' || (i % {max(n // 3, 1)}), iso3,
+            SELECT 'A' || i, op.opening_id, 'P' || (i % {max(n // 3, 1)}), iso3,
                    CASE WHEN i % 2 = 0 THEN 'F' WHEN i % 97 = 0 THEN 'X' ELSE 'M' END,
                    iso3, i % 4 = 0,
                    DATE '2015-01-02' + ((o * 37) % 3650)::INTEGER,
@@ -124,8 +132,9 @@ def build(n: int) -> Path:
                    NULL,
                    CASE WHEN u < p_screen * p_later * 0.08
                         THEN DATE '2015-06-01' + ((o * 37) % 3650)::INTEGER END,
-                   1
-            FROM coded""")
+                   1, op.entity, op.grade, op.job_family, op.posting_type,
+                   year(op.posted_date)
+            FROM coded JOIN main.openings op ON op.opening_id = 'JO' || o""")
         con.execute("CHECKPOINT")
     tmp.rename(path)
     print(f"  built {path.name}: {n:,} applications, {n_open:,} openings in "
@@ -164,28 +173,28 @@ def run_sql(store: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
-def load_pandas(path: Path) -> tuple[Any, Any, dict[str, str]]:
-    """The frames pandas works on, read from the store (not timed)."""
+def load_pandas(path: Path) -> tuple[Any, dict[str, str]]:
+    """The frame pandas works on, read from the store (not timed): the applications with
+    the opening's grade and posting type the store keeps on each of them."""
     import duckdb
 
     from parity.core import reference
 
     con = duckdb.connect(str(path), read_only=True)
-    apps = con.execute("SELECT application_id, opening_id, nationality, screened_date, "
-                       "assessed_date, interviewed_date, recommended_date, selected_date "
+    apps = con.execute("SELECT application_id, nationality, opening_grade AS grade, "
+                       "opening_posting_type AS posting_type, screened_date, assessed_date, "
+                       "interviewed_date, recommended_date, selected_date "
                        "FROM main.applications").df()
-    openings = con.execute("SELECT opening_id, grade, posting_type FROM main.openings").df()
     con.close()
     region = dict(zip(reference.country_regions()["iso3"].to_list(),
                       reference.country_regions()["regional_group"].to_list(), strict=True))
-    return apps, openings, region
+    return apps, region
 
 
-def run_pandas(apps: Any, openings: Any, region: dict[str, str]) -> list[tuple[Any, ...]]:
-    """The straightforward pandas way: merge, map, groupby."""
-    df = apps.merge(openings, on="opening_id")
-    df["regional_group"] = df["nationality"].astype(str).map(region)
-    df["roster"] = df["posting_type"] == "recruit_from_roster"
+def run_pandas(apps: Any, region: dict[str, str]) -> list[tuple[Any, ...]]:
+    """The straightforward pandas way: map, groupby, count."""
+    df = apps.assign(regional_group=apps["nationality"].astype(str).map(region),
+                     roster=apps["posting_type"] == "recruit_from_roster")
     g = df.groupby(["regional_group", "grade", "roster"], observed=True)
     out = g[[f"{s}_date" for s in STAGES[1:]]].count()
     out.insert(0, "received", g.size())

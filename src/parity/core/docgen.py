@@ -88,6 +88,12 @@ def render() -> str:
             lines.append(f"| `{c.name}` | {c.kind} | {'yes' if c.required else 'no'} | "
                          f"{c.description}{pseud} | {allowed} |")
         lines.append("")
+        if table.copies:
+            lines += ["Columns the store adds to each row when it is loaded (not in the file):",
+                      "", "| column | type | copied from | meaning |", "| --- | --- | --- | --- |"]
+            lines += [f"| `{c.name}` | {c.kind} | `{c.copied_from}` | {c.description} |"
+                      for c in table.copies]
+            lines.append("")
         lines += [f"{n}" for n in table.notes]
         if table.notes:
             lines.append("")

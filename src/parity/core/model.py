@@ -91,6 +91,8 @@ class Column:
     required: bool = True
     codes: tuple[str, ...] | None = None
     pseudonymous: bool = False
+    #: For a column the store copies from a related table at load time: ``table.column``.
+    copied_from: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -116,10 +118,19 @@ class Table:
     key: tuple[str, ...]
     restricted: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Columns the store adds to each row at load time, copied from the row's parent in a
+    #: related table (not part of the interchange file); see :attr:`Column.copied_from`.
+    copies: tuple[Column, ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """The interchange file's columns (what a file must hold)."""
         return tuple(c.name for c in self.columns)
+
+    @property
+    def store_columns(self) -> tuple[Column, ...]:
+        """Every column of the store table: the file's columns, then the copies."""
+        return (*self.columns, *self.copies)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -199,6 +210,20 @@ APPLICATIONS = Table(
         "selected; a later stage's date is never earlier than an earlier one's and a reached "
         "stage implies the earlier ones were reached, except that a selection from a "
         "`recruit_from_roster` opening may skip assessed and interviewed.",
+        "The store copies the opening's entity, grade, job family, posting type and posting "
+        "year onto each application when it is loaded (an opening never changes once "
+        "loaded), so that counting the funnel by any opening attribute reads one table.",
+    ),
+    copies=(
+        _c("opening_entity", "text", "Entity of the opening.", copied_from="openings.entity"),
+        _c("opening_grade", "code", "Grade of the opening.", codes=GRADES,
+           copied_from="openings.grade"),
+        _c("opening_job_family", "text", "Job family of the opening.", required=False,
+           copied_from="openings.job_family"),
+        _c("opening_posting_type", "code", "Posting type of the opening.",
+           codes=POSTING_TYPES, copied_from="openings.posting_type"),
+        _c("opening_year", "year", "Year the opening was posted.",
+           copied_from="openings.posted_date"),
     ),
 )
 
@@ -240,6 +265,11 @@ SELF_IDENTIFICATION = Table(
 
 DATA_TABLES: tuple[Table, ...] = (OPENINGS, STAFF, EVENTS, APPLICATIONS, SELF_IDENTIFICATION)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in DATA_TABLES}
+
+
+def professional_grades() -> list[str]:
+    """Grades of the Professional and higher categories, most senior first."""
+    return [g for g in GRADES if CATEGORY_OF_GRADE[g] in PROFESSIONAL_AND_HIGHER]
 
 
 def grade_rank(grade: str) -> int:

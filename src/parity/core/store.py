@@ -18,7 +18,8 @@ import polars as pl
 from parity.core import model, reference
 from parity.core.errors import EmptyStoreError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: first release. 2: applications carry copies of their opening's attributes."""
 
 _ENUMS: dict[str, tuple[str, ...]] = {
     "grade_t": model.GRADES,
@@ -45,8 +46,35 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
 
 
 def table_ddl(table: model.Table) -> str:
+    """CREATE TABLE: the file's columns, ``load_id``, then the copied columns."""
     cols = ",\n  ".join(f"{c.name} {column_type(c)}" for c in table.columns)
-    return f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {cols},\n  load_id INTEGER\n)"
+    copies = "".join(f",\n  {c.name} {column_type(c)}" for c in table.copies)
+    return (f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {cols},\n"
+            f"  load_id INTEGER{copies}\n)")
+
+
+def copy_source(table: model.Table) -> tuple[model.Table, list[str]]:
+    """The table ``table``'s copies come from, and one SQL expression per copy over it
+    (aliased ``src``). A copy of a date into a ``year`` column takes the date's year."""
+    sources = {c.copied_from.split(".")[0] for c in table.copies if c.copied_from}
+    if len(sources) != 1:
+        raise ValueError(f"{table.name}: copies must come from exactly one table")
+    source = model.TABLES_BY_NAME[sources.pop()]
+    exprs = []
+    for c in table.copies:
+        col = source.column(str(c.copied_from).split(".")[1])
+        expr = f"src.{col.name}"
+        if c.kind == "year" and col.kind == "date":
+            expr = f"CAST(year(src.{col.name}) AS SMALLINT)"
+        exprs.append(expr)
+    return source, exprs
+
+
+def copy_join(table: model.Table, alias: str) -> str:
+    """``LEFT JOIN <source> src ON <key match>`` for rows of ``table`` aliased ``alias``."""
+    source, _ = copy_source(table)
+    on = " AND ".join(f"src.{k} = {alias}.{k}" for k in source.key)
+    return f"LEFT JOIN {source.qualified_name} src ON {on}"
 
 
 _BOOKKEEPING = [
@@ -85,9 +113,10 @@ class Store:
 
     # ------------------------------------------------------------------ schema
     def ensure_schema(self) -> None:
-        """Create types, tables and reference data if the store is new."""
+        """Create types, tables and reference data if the store is new; upgrade an older one."""
         con = self.con
         if self.has_schema():
+            self._upgrade()
             return
         con.execute("BEGIN TRANSACTION")
         try:
@@ -105,6 +134,40 @@ class Store:
         except Exception:
             con.execute("ROLLBACK")
             raise
+
+    def schema_version(self) -> int:
+        row = self.con.execute(
+            "SELECT value FROM main.meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 1
+
+    def check_version(self) -> None:
+        """StoreError when the store was written by a newer version of Parity."""
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {self.path} was written by a newer version of Parity (store "
+                f"schema {version}; this version reads {SCHEMA_VERSION}).",
+                "Install the newer version of Parity to read it.")
+
+    def _upgrade(self) -> None:
+        """Bring a store of an earlier schema to :data:`SCHEMA_VERSION`, in one transaction."""
+        self.check_version()
+        if self.schema_version() >= SCHEMA_VERSION:
+            return
+        con = self.con
+        with self.transaction():
+            # 1 → 2: copies of the opening's attributes on each application.
+            apps = model.APPLICATIONS
+            for c in apps.copies:
+                con.execute(f"ALTER TABLE {apps.qualified_name} ADD COLUMN IF NOT EXISTS "
+                            f"{c.name} {column_type(c)}")
+            source, exprs = copy_source(apps)
+            sets = ", ".join(f"{c.name} = {e}" for c, e in zip(apps.copies, exprs, strict=True))
+            on = " AND ".join(f"src.{k} = t.{k}" for k in source.key)
+            con.execute(f"UPDATE {apps.qualified_name} t SET {sets} "
+                        f"FROM {source.qualified_name} src WHERE {on}")
+            con.execute("UPDATE main.meta SET value = ? WHERE key = 'schema_version'",
+                        [str(SCHEMA_VERSION)])
 
     def has_schema(self) -> bool:
         row = self.con.execute(
@@ -215,11 +278,36 @@ def open_store(path: Path | str, read_only: bool = False, create: bool = True) -
         ) from exc
     store = Store(path, con, read_only)
     if not read_only:
-        store.ensure_schema()
+        try:
+            store.ensure_schema()
+        except BaseException:
+            con.close()
+            raise
     elif not store.has_schema():
         con.close()
         raise StoreError(
             f"The file {path} is a DuckDB file but not a Parity store.",
             "Pass --db with the path of a Parity store.",
         )
+    elif store.schema_version() < SCHEMA_VERSION:
+        # An older store opened read-only: upgrade it once through a writable connection.
+        con.close()
+        try:
+            open_store(path).close()
+        except StoreError:
+            raise StoreError(*_old_store_message(path)) from None
+        return open_store(path, read_only=True, create=False)
+    else:
+        try:
+            store.check_version()
+        except StoreError:
+            con.close()
+            raise
     return store
+
+
+def _old_store_message(path: Path) -> tuple[str, str]:
+    return (f"The store {path} was written by an earlier version of Parity (store schema "
+            f"older than {SCHEMA_VERSION}) and could not be opened for writing to upgrade it.",
+            "Parity upgrades a store when it can open it for writing: stop the programs that "
+            "hold it and make the file writable, then run the command again.")

@@ -33,30 +33,27 @@ def _applications(backend: Backend, year_from: int | None, year_to: int | None,
                   scope: str) -> ir.Table:
     """Applications to the openings in the period and scope, with the group dimensions."""
     check_scope(scope)
-    apps = backend.table("applications")
-    openings = backend.table("openings")
+    apps = backend.table("applications")  # with copies of the opening's attributes
     grades = backend.table("ref_grades")
     regions = backend.table("ref_country_regions")
-    op = openings.join(grades, openings.grade.cast("string") == grades.grade)
-    year = op.posted_date.year()
+    a = apps
     if year_from is not None:
-        op = op.filter(year >= year_from)
+        a = a.filter(a.opening_year >= year_from)
     if year_to is not None:
-        op = op.filter(year <= year_to)
+        a = a.filter(a.opening_year <= year_to)
+    op = grades.select(
+        o_grade=grades.grade, o_band=ibis.coalesce(grades.level_band, grades.category),
+        o_category=grades.category, o_pplus=grades.professional_and_higher)
     if scope == "professional":
-        op = op.filter(op.professional_and_higher)
-    op = op.select(
-        o_id=op.opening_id, o_grade=op.grade.cast("string"), o_entity=op.entity,
-        o_band=ibis.coalesce(op.level_band, op.category), o_category=op.category,
-    )
-    j = apps.join(op, apps.opening_id == op.o_id).left_join(
-        regions, apps.nationality.cast("string") == regions.iso3)
+        op = op.filter(op.o_pplus)
+    j = a.join(op, a.opening_grade.cast("string") == op.o_grade).left_join(
+        regions, a.nationality.cast("string") == regions.iso3)
     return j.select(
-        application_id=apps.application_id, applicant_id=apps.applicant_id,
-        rostered_date=apps.rostered_date,
-        regional_group=regions.regional_group, nationality=apps.nationality.cast("string"),
-        gender=apps.gender.cast("string"), grade=op.o_grade, level_band=op.o_band,
-        category=op.o_category, entity=op.o_entity,
+        application_id=a.application_id, applicant_id=a.applicant_id,
+        rostered_date=a.rostered_date,
+        regional_group=regions.regional_group, nationality=a.nationality.cast("string"),
+        gender=a.gender.cast("string"), grade=op.o_grade, level_band=op.o_band,
+        category=op.o_category, entity=a.opening_entity,
     )
 
 

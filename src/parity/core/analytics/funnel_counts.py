@@ -1,12 +1,13 @@
 """The one counting pass of the recruitment funnel.
 
-One Ibis expression joins each application to its job opening and runs ONE grouped
-aggregation with one conditional sum per stage, grouped by the raw columns behind the
-requested dimensions (ENUM codes in the store) and by whether the opening is a
-``recruit_from_roster`` opening. Every statistic of the funnel, its strata, trends and
-roster flow is derived from this small count table; the applications are never scanned
-again. Derived labels (regional group, level band, field/non-field, ...) are mapped on
-the count table in polars, where each group is a handful of rows.
+One Ibis expression over the applications (which carry copies of their opening's
+attributes, so no join is needed) runs ONE grouped aggregation with one count per
+stage, grouped by the raw columns behind the requested dimensions (ENUM codes in the
+store) and by whether the opening is a ``recruit_from_roster`` opening. Every statistic
+of the funnel, its strata, trends and roster flow is derived from this small count
+table; the applications are never scanned again. Derived labels (regional group, level
+band, field/non-field, ...) are mapped on the count table in polars, where each group is
+a handful of rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from parity.core import model
 from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     Filter,
+    application_column,
     declared_table,
     entity_types,
     execute,
@@ -64,43 +66,21 @@ def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
 
 def count_expression(request: CountRequest,
                      entity_type_of: dict[str, str]) -> tuple[ir.Table, list[str]]:
-    """The grouped count as an Ibis expression and the raw columns it groups by."""
-    apps = declared_table("applications")
-    openings = declared_table("openings")
-    dims = [DIMENSIONS[k] for k in request.keys]
-    filter_dims = [DIMENSIONS[f.dimension] for f in request.filters]
-    app_cols = sorted({d.column for d in dims if d.level == "application"})
-    raw_keys = list(dict.fromkeys(d.column for d in dims))
-    need_open = {d.column for d in [*dims, *filter_dims]
-                 if d.level == "opening" and d.column not in ("opening_id", "year")}
-    need_year = any(d.column == "year" for d in [*dims, *filter_dims]) or (
-        request.year_from is not None or request.year_to is not None)
+    """The grouped count as an Ibis expression and the raw columns it groups by.
 
-    o = openings
-    year = o.posted_date.year()
+    One table: the opening's attributes are the copies kept on each application.
+    """
+    a = declared_table("applications")
+    raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
     if request.year_from is not None:
-        o = o.filter(year >= request.year_from)
+        a = a.filter(a.opening_year >= request.year_from)
     if request.year_to is not None:
-        o = o.filter(year <= request.year_to)
+        a = a.filter(a.opening_year <= request.year_to)
     for f in request.filters:
-        d = DIMENSIONS[f.dimension]
-        if d.level == "opening" and d.column != "opening_id":
-            col = o.posted_date.year() if d.column == "year" else o[d.column]
-            o = o.filter(raw_condition(f, col, entity_type_of))
-    projection: dict[str, ir.Value] = {c: o[c] for c in sorted(need_open)}
-    if need_year:
-        projection["year"] = o.posted_date.year().cast("int32")
-    projection[ROSTER_KEY] = (o.posting_type == ROSTER).fill_null(False)
-    o = o.select(o.opening_id, **projection)
-
-    a = apps
-    for f in request.filters:
-        d = DIMENSIONS[f.dimension]
-        if d.level == "application" or d.column == "opening_id":
-            a = a.filter(raw_condition(f, a[d.column], entity_type_of))
-    a = a.select("opening_id", *app_cols, *(_date(s) for s in STAGES[1:]))
-    joined = a.join(o, "opening_id")
-    counts = joined.group_by([*raw_keys, ROSTER_KEY]).agg(**_stage_sums(joined))
+        col = a[application_column(DIMENSIONS[f.dimension])]
+        a = a.filter(raw_condition(f, col, entity_type_of))
+    a = a.mutate(**{ROSTER_KEY: (a.opening_posting_type == ROSTER).fill_null(False)})
+    counts = a.group_by([*raw_keys, ROSTER_KEY]).agg(**_stage_sums(a))
     return counts, raw_keys
 
 
@@ -115,12 +95,13 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
         DIMENSIONS[f.dimension].kind == "entity_type" for f in request.filters)
     entity_type_of = entity_types(backend) if needs_types else {}
     key = (request, tuple(sorted(entity_type_of.items())))
-    raw_keys = list(dict.fromkeys(DIMENSIONS[k].column for k in request.keys))
+    raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
     raw = execute_cached(backend, key, lambda: count_expression(request, entity_type_of)[0])
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
-        label_expr(DIMENSIONS[k], DIMENSIONS[k].column, entity_type_of).alias(f"__{k}")
+        label_expr(DIMENSIONS[k], application_column(DIMENSIONS[k]),
+                   entity_type_of).alias(f"__{k}")
         for k in request.keys
     ).drop(raw_keys).rename({f"__{k}": k for k in request.keys})
     return (labelled.group_by([*request.keys, ROSTER_KEY], maintain_order=True)

@@ -133,8 +133,20 @@ def declared_table(name: str) -> ir.Table:
     type (≈ 0.15 s per table for the 250 ISO3 codes) on every call.
     """
     spec = model.TABLES_BY_NAME[name]
-    schema = {c.name: _IBIS_TYPES[c.kind] for c in spec.columns}
+    schema = {c.name: _IBIS_TYPES[c.kind] for c in spec.store_columns}
     return ibis.table(schema, name=name)
+
+
+def application_column(dim: Dimension) -> str:
+    """The column of ``applications`` that holds ``dim``'s raw values.
+
+    Opening attributes are read from the copies the store keeps on each application
+    (``opening_grade``, ``opening_year``, …: see :data:`parity.core.model.APPLICATIONS`),
+    so the funnel's count never joins the openings.
+    """
+    if dim.level == "application" or dim.column == "opening_id":
+        return dim.column
+    return f"opening_{dim.column}"
 
 
 def execute(backend: Backend, expr: ir.Table) -> pl.DataFrame:

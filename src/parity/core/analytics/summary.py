@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 import polars as pl
 
+from parity.core import model
 from parity.core.backend import Backend, ratio
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
@@ -19,19 +20,12 @@ def selections_by_regional_group(
     and higher grades when ``professional_only``). Shares are over the five regional
     groups; nationals of non-member States are shown apart with no share.
     """
-    apps = backend.table("applications")
-    openings = backend.table("openings")
-    grades = backend.table("ref_grades")
+    apps = backend.table("applications")  # with copies of the opening's grade and year
     regions = backend.table("ref_country_regions")
-    op = openings.join(grades, openings.grade.cast("string") == grades.grade)
-    year = op.posted_date.year()
-    op = op.filter((year >= year_from) & (year <= year_to))
+    a = apps.filter((apps.opening_year >= year_from) & (apps.opening_year <= year_to))
     if professional_only:
-        op = op.filter(op.professional_and_higher)
-    op = op.select("opening_id")
-    joined = apps.join(op, "opening_id").join(
-        regions, apps.nationality.cast("string") == regions.iso3
-    )
+        a = a.filter(a.opening_grade.cast("string").isin(model.professional_grades()))
+    joined = a.join(regions, a.nationality.cast("string") == regions.iso3)
     counts = joined.group_by("regional_group").agg(
         received=joined.count(),
         screened=joined.screened_date.notnull().ifelse(1, 0).sum(),

@@ -129,14 +129,10 @@ def _staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:
 
 def applications_pplus(backend: Backend) -> ir.Table:
     """Applications to openings of Professional and higher grades, with year and groups."""
-    apps = backend.table("applications")
-    openings = backend.table("openings")
-    grades = backend.table("ref_grades")
+    apps = backend.table("applications")  # with copies of the opening's attributes
     regions = backend.table("ref_country_regions")
-    op = openings.join(grades, openings.grade.cast("string") == grades.grade)
-    op = op.filter(op.professional_and_higher).select(
-        "opening_id", op_entity=op.entity, year=op.posted_date.year().cast("string"))
-    a = apps.join(op, "opening_id")
+    a = apps.filter(apps.opening_grade.cast("string").isin(model.professional_grades()))
+    a = a.mutate(op_entity=a.opening_entity, year=a.opening_year.cast("string"))
     a = a.join(regions, a.nationality.cast("string") == regions.iso3)
     return a.mutate(gender_group=gender_group(a.gender))
 

@@ -24,7 +24,7 @@ from parity.core import model
 from parity.core.errors import InputFileError
 from parity.core.ingest.readers import ROW, RawFile, read_file
 from parity.core.ingest.validate import PROBLEM_SCHEMA, validate
-from parity.core.store import Store, column_type
+from parity.core.store import Store, column_type, copy_join, copy_source
 
 Progress = Callable[[str, str, int, int], None]
 """``progress(step, file, done, total)``: step is 'read', 'validate' or 'write'."""
@@ -114,10 +114,16 @@ def _write_rows(store: Store, raw: RawFile, good: pl.DataFrame, load_id: int,
         f"SELECT count(*) FROM _staged s WHERE EXISTS (SELECT 1 FROM {qualified} t "
         f"WHERE {_match(table.column_names)})"
     ).fetchone()
-    cols = ", ".join(f"s.{c}" for c in table.column_names)
+    names = [*table.column_names, "load_id"]
+    values = [*(f"s.{c}" for c in table.column_names), str(load_id)]
+    join = ""
+    if table.copies:  # e.g. the opening's attributes onto each application
+        names += [c.name for c in table.copies]
+        values += copy_source(table)[1]
+        join = copy_join(table, "s")
     con.execute(
-        f"INSERT INTO {qualified} ({', '.join(table.column_names)}, load_id) "
-        f"SELECT {cols}, {load_id} FROM _staged s WHERE NOT EXISTS "
+        f"INSERT INTO {qualified} ({', '.join(names)}) "
+        f"SELECT {', '.join(values)} FROM _staged s {join} WHERE NOT EXISTS "
         f"(SELECT 1 FROM {qualified} t WHERE {_match(keys)}) ORDER BY s.{ROW}"
     )
     con.execute("DROP TABLE _staged")
