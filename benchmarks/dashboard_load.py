@@ -1,24 +1,30 @@
 """Load benchmark of the dashboard: simulated users browsing views and JSON twins.
 
-Starts ``parity serve`` (one uvicorn process) on a copy of a store on 127.0.0.1 and logs
-``--users`` simulated users in through the login form (an analyst account, who may open
-every view); each then makes ``--requests`` requests: a view page or its JSON twin, with
-the default filters or one filter changed, picked at random from ``/api/views``.
-Bounded: at most users × requests requests, and it stops after ``--max-seconds``.
-Loopback only. Exits non-zero on any error or when the JSON twins' p95 is 300 ms or more.
+Starts ``parity serve --read-only --workers N`` (``--workers``, default 2 uvicorn worker
+processes) on a copy of a store on 127.0.0.1, after creating the benchmark's account on
+that copy, and logs ``--users`` simulated users in through the login form (an analyst
+account, who may open every view); each then makes ``--requests`` requests with no think
+time: a view page or its JSON twin, with the default filters or one filter changed, picked
+at random from ``/api/views``. Bounded: at most users × requests requests, and it stops
+after ``--max-seconds``. Loopback only. Exits non-zero on any error or when the JSON twins'
+p95 is 300 ms or more. The load average is printed before and after (the load generator
+shares the machine with the server; numbers on a loaded machine are indicative only).
 
     .venv/bin/python benchmarks/dashboard_load.py --db demo/parity.duckdb
     .venv/bin/python benchmarks/dashboard_load.py --scale 1        # synthesize + load first
+    .venv/bin/python benchmarks/dashboard_load.py --db demo/parity.duckdb --workers 1
 
 Computed tables are cached per store state (not per request); the first request for each
-view and filter set computes it. A warm-up pass opens every view once with its defaults
-and is reported apart.
+view and filter set computes it. A warm-up pass (one connection, so one worker) opens
+every view with its defaults and with every filter value, and is reported apart; the
+other workers read what it computed from the server's shared cache folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import re
 import shutil
@@ -66,6 +72,10 @@ def _accounts(db: Path) -> None:
     with open_store(db) as store:
         if "bench-analyst" not in {str(u["name"]) for u in users.list_users(store)}:
             users.add_user(store, "bench-analyst", "analyst", PASSWORD)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" ({os.cpu_count()} cores)"
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -157,14 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--requests", type=int, default=40, help="requests per user")
     parser.add_argument("--max-seconds", type=float, default=300.0)
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server worker processes (parity serve --read-only --workers N)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="parity-load-") as tmp:
         db = _store(args, Path(tmp))
-        _accounts(db)
+        _accounts(db)  # on the copy, before the read-only server holds it
         port = _free_port()
+        print(f"load average before: {_load()}")
         server = subprocess.Popen([sys.executable, "-m", "parity.cli.main", "serve", "--db", str(db),
-                                   "--port", str(port)], stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)
+                                   "--port", str(port), "--read-only", "--workers", str(args.workers)],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(300):
@@ -178,8 +191,8 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=30)
     total = sum(len(v) for v in out.values())
-    print(f"\n{args.users} users, {total} requests in {took:.1f} s ({total / took:.0f} requests/s), "
-          f"{len(errors)} errors")
+    print(f"\n{args.users} users, {args.workers} server worker(s), {total} requests in {took:.1f} s "
+          f"({total / took:.0f} requests/s), {len(errors)} errors; load average after: {_load()}")
     print(f"{'kind':<6}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for kind, values in out.items():
         print(f"{kind:<6}{len(values):>7}{_pct(values, .5):>9.0f}{_pct(values, .95):>9.0f}"

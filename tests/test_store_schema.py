@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import WriteRows
 from parity.core import model
 from parity.core.errors import StoreError
 from parity.core.ingest import ingest
 from parity.core.store import SCHEMA_VERSION, open_store
-from conftest import WriteRows
 
 OPENINGS = [
     {"opening_id": "JO-1", "entity": "DPPA", "grade": "P-3", "job_family": "Political affairs",

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from parity.cli.render import DbOption, err, friendly_errors, out, print_table
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from parity.web.config import WebSettings
 
 #: One account per role for a demo store: (name, role, nationality, entity).
 DEMO_ACCOUNTS: tuple[tuple[str, str, str | None, str | None], ...] = (
@@ -35,26 +40,62 @@ def serve(
         "--public/--no-public", help="Let anonymous visitors see the all-staff views.")] = None,
     read_only: Annotated[bool, typer.Option(
         "--read-only", help="Open the store read-only (accounts cannot change).")] = False,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes; more than 1 opens the store read-only in each.", min=1, max=64,
+    )] = 1,
 ) -> None:
     """Start the dashboard on the store (uvicorn). Stop it with Ctrl+C."""
-    import uvicorn
-
-    from parity.web import users
-    from parity.web.app import create_app
     from parity.web.config import WebSettings
 
     settings = WebSettings.load({"db": db, "public_access": public,
                                  "read_only": read_only or None})
+    if workers > 1:
+        _serve_workers(settings, workers, host, port)
+        return
+    from parity.web import users
+    from parity.web.app import create_app
+
     app = create_app(settings)
-    store = app.state.runtime.store
-    if not users.list_users(store):
-        err.print("This store has no dashboard accounts yet. Create some with:\n"
-                  f"  parity users demo --db {settings.db}      (one account per role, for a demo)\n"
-                  f"  parity users add NAME --role analyst --db {settings.db}\n"
-                  "(stop the server first: it holds the store while it runs).", highlight=False)
+    _no_accounts_hint(len(users.list_users(app.state.runtime.store)), settings.db)
     out.print(f"Parity dashboard on http://{host}:{port}/  (store {settings.db}; Ctrl+C stops it)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=settings.https,
-                forwarded_allow_ips=",".join(settings.trusted_proxies), timeout_keep_alive=30)
+    _run(app, settings, host, port)
+
+
+def _serve_workers(settings: WebSettings, workers: int, host: str, port: int) -> None:
+    """Several uvicorn worker processes, each running the application factory on the store
+    opened read-only, with the settings handed over in PARITY_WEB_* variables."""
+    import os
+
+    from parity.web import workers as plans
+
+    plan = plans.plan(settings)
+    for note in plan.notes:
+        err.print(note, highlight=False)
+    _no_accounts_hint(plan.accounts, settings.db)
+    os.environ.update(plan.env)
+    out.print(f"Parity dashboard on http://{host}:{port}/  (store {settings.db}, read-only, "
+              f"{workers} workers; Ctrl+C stops it)")
+    try:
+        _run(plans.FACTORY, plan.settings, host, port, workers)
+    finally:
+        plan.cleanup()
+
+
+def _run(app: FastAPI | str, settings: WebSettings, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, factory=isinstance(app, str),
+                workers=workers if workers > 1 else None, log_level="warning", access_log=False,
+                proxy_headers=settings.https, forwarded_allow_ips=",".join(settings.trusted_proxies),
+                timeout_keep_alive=30)
+
+
+def _no_accounts_hint(accounts: int, db: Path) -> None:
+    if not accounts:
+        err.print("This store has no dashboard accounts yet. Create some with:\n"
+                  f"  parity users demo --db {db}      (one account per role, for a demo)\n"
+                  f"  parity users add NAME --role analyst --db {db}\n"
+                  "(stop the server first: it holds the store while it runs).", highlight=False)
 
 
 @users_app.command("add")

@@ -26,6 +26,7 @@ from parity.web.errors import NotAuthenticated, WebError, from_exception
 from parity.web.i18n import N_
 from parity.web.runtime import STATIC_DIR, Runtime
 from parity.web.security import Authenticator
+from parity.web.views import registry
 
 
 def _answer(request: Request, err: WebError) -> Response:
@@ -45,6 +46,11 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     """
     settings = settings or WebSettings.load()
     runtime = Runtime.open(settings, store, authenticators)
+    # Import every view and compile the per-request templates now, not in a first request
+    # (a worker must not keep its first users waiting for a second of imports).
+    registry()
+    for name in ("view_page.html", "error.html", "login.html", "index.html"):
+        runtime.templates.get_template(name)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

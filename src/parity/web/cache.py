@@ -3,7 +3,9 @@
 The key of an entry holds the store's state (its load log), so loading data makes every
 entry stale at once; entries for other parameters or audiences live side by side, and the
 least recently used go first. Concurrent requests for the same entry wait for one
-computation instead of repeating it.
+computation instead of repeating it. With a :class:`~parity.web.shared.SharedFolder`
+(several worker processes), an entry given a codec is also looked up in, and written to,
+that folder, so one worker's computation serves the others.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from parity.core.store import Store
+from parity.web.shared import Codec, SharedFolder
 
 T = TypeVar("T")
 
@@ -55,17 +58,24 @@ class StoreState:
 
 
 class TableCache:
-    """A thread-safe LRU of computed results with one computation per key at a time."""
+    """A thread-safe LRU of computed results with one computation per key at a time.
 
-    def __init__(self, entries: int) -> None:
+    ``hits`` counts answers from memory, ``loads`` answers read from the shared folder and
+    ``misses`` computations.
+    """
+
+    def __init__(self, entries: int, shared: SharedFolder | None = None) -> None:
         self.entries = entries
+        self.shared = shared
         self._data: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[Hashable, threading.Lock] = {}
         self.hits = 0
+        self.loads = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, key: Hashable, compute: Callable[[], T], codec: Codec[T] | None = None) -> T:
+        """The cached value of ``key``, else the shared folder's (with a codec), else ``compute()``."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
@@ -73,22 +83,36 @@ class TableCache:
                 return self._data[key]  # type: ignore[no-any-return]
             gate = self._inflight.setdefault(key, threading.Lock())
         with gate:
-            with self._lock:
-                if key in self._data:
-                    self.hits += 1
-                    return self._data[key]  # type: ignore[no-any-return]
-            self.misses += 1
-            value = compute()
-            with self._lock:
-                if self.entries > 0:
-                    self._data[key] = value
-                    while len(self._data) > self.entries:
-                        self._data.popitem(last=False)
-                self._inflight.pop(key, None)
+            try:
+                with self._lock:
+                    if key in self._data:
+                        self.hits += 1
+                        return self._data[key]  # type: ignore[no-any-return]
+                shared = self.shared if codec is not None else None
+                value = shared.read(key, codec) if shared and codec else None
+                if value is not None:
+                    self.loads += 1
+                else:
+                    self.misses += 1
+                    value = compute()
+                    if shared and codec:
+                        shared.write(key, codec, value)
+                self.put(key, value)
+            finally:
+                with self._lock:
+                    self._inflight.pop(key, None)
         return value
 
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if self.entries > 0:
+                self._data[key] = value
+                self._data.move_to_end(key)
+                while len(self._data) > self.entries:
+                    self._data.popitem(last=False)
+
     def peek(self, key: Hashable) -> Any | None:
-        """The cached value, or None; never computes or waits for a computation."""
+        """The cached value, or None; never computes, reads files or waits for a computation."""
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)

@@ -7,6 +7,7 @@ file named by ``PARITY_SETTINGS``), then the defaults below.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -52,6 +53,32 @@ class WebSettings(BaseModel):
     )
     cache_entries: int = Field(default=512, ge=0, le=100_000,
                                description="Computed tables kept in memory per process.")
+    cache_dir: Path | None = Field(
+        default=None,
+        description="Private folder where worker processes share computed views (parity serve "
+                    "--workers makes a temporary one); empty it when the server stops.",
+    )
+
+    def to_env(self) -> dict[str, str]:
+        """These settings as ``PARITY_WEB_*`` variables, which :meth:`load` reads back the same.
+
+        How ``parity serve --workers`` hands its settings to the worker processes, whose
+        application factory calls ``WebSettings.load()``.
+        """
+        env = {}
+        for key, value in self.model_dump().items():
+            if value is None:
+                continue
+            if isinstance(value, tuple | list):
+                text = json.dumps(list(value))
+            elif isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, Path):
+                text = str(value.resolve())
+            else:
+                text = str(value)
+            env[ENV_PREFIX + key.upper()] = text
+        return env
 
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> WebSettings:
@@ -81,8 +108,7 @@ class WebSettings(BaseModel):
             raw = os.environ.get(ENV_PREFIX + key.upper())
             if raw in (None, ""):
                 continue
-            values[key] = tuple(p.strip() for p in raw.split(",")) \
-                if field.annotation == tuple[str, ...] else raw
+            values[key] = _list(key, raw) if field.annotation == tuple[str, ...] else raw
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
         try:
             return cls(**values)
@@ -94,3 +120,19 @@ class WebSettings(BaseModel):
                 f"{err['msg']}.",
                 f"Known keys: {', '.join(cls.model_fields)}; see docs/dashboard.md.",
             ) from exc
+
+
+def _list(key: str, raw: str) -> tuple[str, ...]:
+    """A list setting from the environment: comma-separated, or a JSON list."""
+    if not raw.lstrip().startswith("["):
+        return tuple(p.strip() for p in raw.split(","))
+    try:
+        items = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{ENV_PREFIX}{key.upper()} is not a valid JSON list: {exc}.",
+                            'Write it as a JSON list (["a", "b"]) or separate the values by commas.'
+                            ) from exc
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise SettingsError(f"{ENV_PREFIX}{key.upper()} must be a list of strings.",
+                            'Write it as a JSON list (["a", "b"]) or separate the values by commas.')
+    return tuple(items)

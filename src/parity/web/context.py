@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from markupsafe import Markup
 
 from parity.web import i18n
 from parity.web.errors import WebError
@@ -35,6 +37,12 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
+@lru_cache(maxsize=len(i18n.LANGUAGES))
+def formatter(lang: str) -> Formatter:
+    """One formatter per language (it holds no per-request state)."""
+    return Formatter(lang)
+
+
 def wants_json(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
         return True
@@ -53,7 +61,7 @@ class Ctx:
 
     @property
     def fmt(self) -> Formatter:
-        return Formatter(self.lang)
+        return formatter(self.lang)
 
     def viewer(self) -> User:
         return self.runtime.security.viewer(self.request)
@@ -67,22 +75,59 @@ class Ctx:
         pairs = {k: v for k, v in query.items() if v not in (None, "")}
         return path + ("?" + urlencode(pairs) if pairs else "")
 
-    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        request, runtime = self.request, self.runtime
-        user = context.pop("viewer", None) or self.user
-        current = request.url.path
-        query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    def _frame(self, role: str | None) -> dict[str, Any]:
+        """What base.html needs besides the user's account block and the main content."""
+        current = self.request.url.path
+        query = {k: v for k, v in self.request.query_params.items() if k != "lang"}
         languages = [{"code": code, "name": name, "current": code == self.lang,
                       "url": self.url(current, **query, lang=code)}
                      for code, name in i18n.endonyms().items()]
+        views = [v for v in registry().values() if role in v.roles] if role else []
         nav = [{"title": v.title, "url": f"/views/{v.slug}",
-                "current": current.startswith(f"/views/{v.slug}")}
-               for v in self.visible_views(user)]
-        html = runtime.templates.get_template(template).render(
-            lang=self.lang, dir=i18n.direction(self.lang), user=user, nav=nav,
-            languages=languages, csrf=runtime.security.csrf_token(request),
-            role_names=ROLE_NAMES, fmt=self.fmt, path=current, **context)
+                "current": current.startswith(f"/views/{v.slug}")} for v in views]
+        return {"lang": self.lang, "dir": i18n.direction(self.lang), "role": role, "nav": nav,
+                "languages": languages, "role_names": ROLE_NAMES, "fmt": self.fmt,
+                "path": current}
+
+    def _account(self, user: User | None, csrf: str) -> Markup:
+        if user is None:
+            return Markup("")
+        return Markup(self.runtime.templates.get_template("account.html").render(
+            lang=self.lang, user=user, csrf=csrf, role_names=ROLE_NAMES))
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        user = context.pop("viewer", None) or self.user
+        csrf = self.runtime.security.csrf_token(self.request)
+        html = self.runtime.templates.get_template(template).render(
+            **self._frame(user.role if user else None), user=user, csrf=csrf,
+            account=self._account(user, csrf), **context)
         response = HTMLResponse(html, status_code=status)
+        self.finish(response)
+        return response
+
+    def render_view(self, user: User, body: str, charts: bool, title: str) -> HTMLResponse:
+        """A view's page: the account block and the view's (cached) body in a frame that is
+        rendered once per language, role, address and title, then kept."""
+        csrf = self.runtime.security.csrf_token(self.request)
+        query = tuple((k, v) for k, v in self.request.query_params.items() if k != "lang")
+        key = (self.lang, user.role, self.request.url.path, query, title, charts)
+        frames = self.runtime.frames
+        parts = frames.get(key)
+        if parts is None:
+            html = self.runtime.templates.get_template("view_page.html").render(
+                **self._frame(user.role), user=None, csrf="", account=ACCOUNT_MARK,
+                body=BODY_MARK, charts=charts, page_title=title)
+            parts = _split_frame(html)
+            if parts is None:  # a template changed the marks: render the whole page instead
+                return self.render("view_page.html", viewer=user, body=Markup(body),
+                                   charts=charts, page_title=title)
+            if len(frames) >= FRAMES_KEPT:
+                frames.clear()
+            frames[key] = parts
+        head, middle, tail = parts
+        # plain str joined (a Markup operand would escape the others)
+        html = "".join((head, str(self._account(user, csrf)), middle, body, tail))
+        response = HTMLResponse(html)
         self.finish(response)
         return response
 
@@ -107,6 +152,25 @@ class Ctx:
             return self.finish(JSONResponse(body, status_code=err.status))
         return self.render("error.html", status=err.status, code=err.code, message=message,
                            hint=hint, status_code=err.status)
+
+
+#: Where the account block and the main content go in a kept frame (never in real text).
+ACCOUNT_MARK = Markup("\x00parity:account\x00")
+BODY_MARK = Markup("\x00parity:body\x00")
+#: Frames kept per process (a few kB each).
+FRAMES_KEPT = 4096
+
+
+def _split_frame(html: str) -> tuple[str, str, str] | None:
+    """(before the account, between account and body, after the body), or None unless each
+    mark occurs exactly once and nothing else looks like a mark."""
+    if html.count(ACCOUNT_MARK) != 1 or html.count(BODY_MARK) != 1 or html.count("\x00") != 4:
+        return None
+    head, rest = html.split(ACCOUNT_MARK)
+    if BODY_MARK not in rest:
+        return None
+    middle, tail = rest.split(BODY_MARK)
+    return head, middle, tail
 
 
 def make_ctx(request: Request) -> Ctx:

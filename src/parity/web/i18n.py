@@ -62,6 +62,7 @@ def ngettext(lang: str, singular: str, plural: str, n: int, **variables: Any) ->
     return text % {"num": n, **variables}
 
 
+@lru_cache(maxsize=len(LANGUAGES) + 2)
 def direction(lang: str) -> str:
     """'rtl' for Arabic, 'ltr' for the others."""
     return "rtl" if Locale.parse(lang).text_direction == "rtl" else "ltr"

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+import parity
 from parity.core.store import Store, open_store
 from parity.web import i18n, users
 from parity.web.cache import StoreState, TableCache
 from parity.web.config import WebSettings
 from parity.web.security import Authenticator, Security
+from parity.web.shared import SharedFolder
 
 log = logging.getLogger("parity.web")
 
@@ -32,12 +35,24 @@ def template_env() -> Environment:
     env = Environment(
         loader=PackageLoader("parity.web", "templates"),
         autoescape=select_autoescape(["html", "xml"]),
+        auto_reload=False,  # templates are package files: no stat() of them on every request
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
     i18n.install(env)
     return env
+
+
+def store_identity(store: Store) -> str:
+    """What tells this store's content apart from another's with the same load count: Parity's
+    version, the file and its load log (names the entries of a shared cache folder)."""
+    with store.cursor() as cur:
+        row = cur.execute("SELECT count(*), coalesce(max(loaded_at)::VARCHAR, ''), "
+                          "coalesce(string_agg(sha256, ',' ORDER BY load_id, file), '') "
+                          "FROM main.loads").fetchone()
+    log_digest = hashlib.sha256(repr(row).encode()).hexdigest()
+    return f"parity {parity.__version__}|{store.path.resolve()}|{log_digest}"
 
 
 @dataclass
@@ -51,6 +66,8 @@ class Runtime:
     state: StoreState
     templates: Environment
     owns_store: bool
+    #: View pages' frames by language, role, address and title (see Ctx.render_view).
+    frames: dict[tuple[object, ...], tuple[str, str, str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, settings: WebSettings, store: Store | None = None,
@@ -70,9 +87,11 @@ class Runtime:
         if missing:
             log.warning("Chart scripts are missing from %s (%s): run scripts/setup.sh; pages show "
                         "their data tables without charts.", STATIC_DIR / "vendor", ", ".join(missing))
+        shared = SharedFolder(settings.cache_dir, store_identity(store)) \
+            if settings.cache_dir is not None else None
         return cls(settings=settings, store=store,
                    security=Security(settings, directory, key, tuple(authenticators)),
-                   cache=TableCache(settings.cache_entries), state=StoreState(store),
+                   cache=TableCache(settings.cache_entries, shared), state=StoreState(store),
                    templates=template_env(), owns_store=owns)
 
     def close(self) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request, Response
@@ -46,6 +48,11 @@ class Security:
     def __post_init__(self) -> None:
         self._sessions = URLSafeTimedSerializer(self.secret_key, salt="parity-session")
         self._csrf = URLSafeTimedSerializer(self.secret_key, salt="parity-csrf")
+        #: Cookies whose signature was checked: session cookie -> (user name, expiry time),
+        #: CSRF cookie -> token. A browser sends the same cookie with every request, so
+        #: each is verified once; a forged or expired cookie is never remembered.
+        self._verified_sessions: dict[str, tuple[str, float]] = {}
+        self._verified_csrf: dict[str, str] = {}
 
     # -------------------------------------------------------------- identity
     def identify(self, request: Request) -> User | None:
@@ -77,12 +84,19 @@ class Security:
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
+        known = self._verified_sessions.get(raw)
+        if known is not None and time.time() < known[1]:
+            return self.directory.get(known[0])
+        max_age = int(self.settings.session_hours * 3600)
         try:
-            data = self._sessions.loads(raw, max_age=int(self.settings.session_hours * 3600))
+            data, signed_at = self._sessions.loads(raw, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return None
         name = data.get("u") if isinstance(data, dict) else None
-        return self.directory.get(name) if isinstance(name, str) else None
+        if not isinstance(name, str):
+            return None
+        _remember(self._verified_sessions, raw, (name, signed_at.timestamp() + max_age))
+        return self.directory.get(name)
 
     def viewer(self, request: Request) -> User:
         """The user, or the public audience when public access is on; else 401."""
@@ -125,11 +139,17 @@ class Security:
         raw = request.cookies.get(CSRF_COOKIE)
         if not raw:
             return None
+        known = self._verified_csrf.get(raw)
+        if known is not None:
+            return known
         try:
             value = self._csrf.loads(raw)
         except BadSignature:
             return None
-        return value if isinstance(value, str) else None
+        if not isinstance(value, str):
+            return None
+        _remember(self._verified_csrf, raw, value)
+        return value
 
     def remember_csrf(self, request: Request, response: Response) -> None:
         """Set the CSRF cookie if this request created a token."""
@@ -158,6 +178,16 @@ class Security:
         if not expected or not submitted or not hmac.compare_digest(expected, submitted):
             raise WebError(403, "csrf", N_("The form has expired or was not sent from this site."),
                            N_("Reload the page and send the form again."))
+
+
+#: Verified cookies remembered per process (each is a few hundred bytes).
+VERIFIED_COOKIES = 10_000
+
+
+def _remember(memo: dict[str, Any], raw: str, value: Any) -> None:
+    if len(memo) >= VERIFIED_COOKIES:
+        memo.clear()
+    memo[raw] = value
 
 
 def require_role(user: User, roles: frozenset[str]) -> None:

@@ -60,10 +60,14 @@ class User:
 
 
 def ensure_tables(store: Store) -> None:
-    """Create the account tables if they are missing (a read-write store only)."""
+    """Create the account tables and the session-signing key if they are missing (a
+    read-write store only), so that a store with accounts can be served read-only by
+    several worker processes that all accept each other's cookies."""
     with store.cursor() as cur:
         for stmt in DDL:
             cur.execute(stmt)
+        cur.execute("INSERT INTO main.web_secrets VALUES ('session', ?) ON CONFLICT DO NOTHING",
+                    [secrets.token_urlsafe(48)])
 
 
 def has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -244,8 +248,6 @@ def signing_key(store: Store) -> str | None:
     if store.read_only:
         return None
     ensure_tables(store)
-    key = secrets.token_urlsafe(48)
     with store.cursor() as cur:
-        cur.execute("INSERT INTO main.web_secrets VALUES ('session', ?) ON CONFLICT DO NOTHING", [key])
         row = cur.execute("SELECT value FROM main.web_secrets WHERE key = 'session'").fetchone()
-    return str(row[0]) if row else key
+    return str(row[0]) if row else None
