@@ -43,7 +43,7 @@ from parity.core.analytics.funnel_stats import (
     SEPARATOR,
     build_grid,
     check_reference,
-    stage_statistics,
+    stage_sections,
 )
 from parity.core.analytics.funnel_strata import stratified_statistics
 from parity.core.analytics.funnel_trend import trend_statistics
@@ -173,18 +173,53 @@ def funnel_report(
     else:
         keys = [*dims, *([stratum] if stratum else []), *(["year"] if trend else [])]
         counts = count_table(backend, CountRequest(tuple(keys), year_from, year_to, filters))
-    regular = counts.filter(~pl.col(ROSTER_KEY))
-    groups = build_grid(counts, dims, [], STAGES).groups
-    grid = build_grid(regular, dims, [], STAGES, groups=groups)
+    return report_from_counts(
+        counts, dims, stratum=stratum, reference=reference, steps=steps, chain=chain,
+        decompose=decompose, trend=trend, year_from=year_from, year_to=year_to,
+        filters=tuple(str(f) for f in filters), notes=tuple(notes))
+
+
+def report_from_counts(
+    counts: pl.DataFrame,
+    dims: Sequence[str],
+    *,
+    stratum: str | None = None,
+    reference: str = OTHERS,
+    steps: Sequence[tuple[str, str]] = STEPS,
+    chain: Sequence[str] = STAGES,
+    decompose: bool = False,
+    trend: bool = False,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    filters: Sequence[str] = (),
+    notes: Sequence[str] = (),
+) -> FunnelReport:
+    """Every section of :func:`funnel_report` from a count table (no store, no query).
+
+    ``counts`` is what :func:`~parity.core.analytics.funnel_counts.count_table` returns
+    for the keys ``dims`` (+ ``stratum``) (+ ``year`` with ``trend``): the key columns,
+    ``roster`` and one column per stage. ``dims`` are canonical dimension names; the
+    remaining arguments are as validated by :func:`funnel_report`.
+    """
+    dims = list(dims)
+    notes = list(notes)
+    # One pass over the count table: every group by roster flag (and stratum, and year);
+    # each section sums the panels it needs.
+    extra = [*([stratum] if stratum else []), *(["year"] if trend else [])]
+    full = build_grid(counts, dims, [ROSTER_KEY, *extra], STAGES)
+
+    def regular(panel: tuple[object, ...]) -> bool:  # a null flag is neither (as filter)
+        return panel[0] is not None and not panel[0]
+
+    grid = full.collapse([], regular)
     reference = check_reference(reference, grid.labels)
-    stages = stage_statistics(grid, steps, reference)
-    roster = build_grid(counts.filter(pl.col(ROSTER_KEY)), dims, [], STAGES, groups=groups)
-    roster_stats = stage_statistics(roster, ROSTER_STEPS, reference)
+    roster = full.collapse([], lambda panel: panel[0] is not None and bool(panel[0]))
+    stages, roster_stats = stage_sections([(grid, steps), (roster, ROSTER_STEPS)], reference)
     report: dict[str, Any] = {}
     if stratum is not None:
         report["stratified"] = stratified_statistics(
-            regular, dims, stratum, STAGES, steps, reference, grid.groups,
-            [f"the group {SEPARATOR.join(str(v) for v in g)}" for g in grid.groups])
+            full.collapse([stratum], regular), dims, stratum, STAGES, steps, reference,
+            grid.groups, [f"the group {SEPARATOR.join(str(v) for v in g)}" for g in grid.groups])
         if stratum == "opening":
             notes.append("Breslow–Day is not valid with many sparse strata such as single "
                          "openings; test homogeneity with --strata grade or job_family.")
@@ -192,11 +227,11 @@ def funnel_report(
         report["decomposition"], report["summary"] = decomposition(grid, chain, reference)
     if trend:
         report["trend"], report["trend_tests"] = trend_statistics(
-            regular, dims, STAGES, steps, reference, grid.groups)
+            full.collapse(["year"], regular), dims, STAGES, steps, reference, grid.groups)
     return FunnelReport(
         by=tuple(dims), reference=reference, stages=stages, roster=roster_stats,
         strata=stratum, year_from=year_from, year_to=year_to,
-        filters=tuple(str(f) for f in filters), notes=tuple(notes), **report)
+        filters=tuple(filters), notes=tuple(notes), **report)
 
 
 def funnel(source: Store | Backend, by: Sequence[str], **options: Any) -> pl.DataFrame:

@@ -8,8 +8,9 @@ call of :mod:`parity.core.stats`. The reference per stratum follows the crude ru
 other applicants in the stratum; the crude highest-rate group's applicants in the stratum
 ("highest"); or the fixed group's.
 
-The plain-English comparison of crude and stratified answers (Simpson's paradox) is
-:func:`parity.core.stats.compare_crude_and_stratified`, one call per comparison.
+The plain-English comparison of crude and stratified answers (Simpson's paradox) is that of
+:func:`parity.core.stats.compare_crude_and_stratified`: its numbers come from the page-wide
+calls, its wording from :func:`parity.core.stats.explain_crude_and_stratified`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy.typing as npt
 import polars as pl
 
 from parity.core.analytics.funnel_stats import (
+    Grid,
     build_grid,
     check_reference,
     choose_reference,
@@ -29,12 +31,10 @@ from parity.core.analytics.funnel_stats import (
 )
 from parity.core.stats import (
     bh_adjust,
-    breslow_day_test,
+    chi_square_test,
     classify_verdict,
-    cmh_test,
-    compare_crude_and_stratified,
-    mh_odds_ratio,
-    mh_risk_ratio,
+    explain_crude_and_stratified,
+    summarise_strata,
     tables_from_counts,
 )
 
@@ -53,16 +53,18 @@ def _as_float(v: object) -> FloatArray:
     return np.asarray(v, dtype=np.float64)
 
 
-def stratified_statistics(counts: pl.DataFrame, group_cols: Sequence[str], stratum: str,
+def stratified_statistics(counts: pl.DataFrame | Grid, group_cols: Sequence[str], stratum: str,
                           stages: Sequence[str], steps: Sequence[tuple[str, str]],
                           reference: str, groups: Sequence[tuple[object, ...]],
                           subject: Sequence[str]) -> pl.DataFrame:
     """One record per group × stage comparing the group with the reference within strata.
 
-    ``counts`` has the group columns, the stratum column and the stage counts; ``groups``
-    fixes the group order (the crude table's), ``subject`` names each group in sentences.
+    ``counts`` has the group columns, the stratum column and the stage counts (or is their
+    grid, with the stratum as panels and these groups); ``groups`` fixes the group order
+    (the crude table's), ``subject`` names each group in sentences.
     """
-    grid = build_grid(counts, group_cols, [stratum], stages, groups=groups)
+    grid = counts if isinstance(counts, Grid) else build_grid(
+        counts, group_cols, [stratum], stages, groups=groups)
     labels = grid.labels
     rule = check_reference(reference, labels)
     n_g = len(groups)
@@ -86,24 +88,26 @@ def stratified_statistics(counts: pl.DataFrame, group_cols: Sequence[str], strat
     cols["reference"] = np.stack(refs, 1)
     if compared.any():
         tables, used = compact_tables(x1[compared], n1[compared], x2[compared], n2[compared])
-        pooled: dict[str, npt.NDArray[np.generic]] = dict(_pooled(tables, used))
-        pooled.update(_messages(tables, used,
-                                [subject[int(g)] for g in np.nonzero(compared)[0]]))
+        pooled = _pooled(tables, used, [subject[int(g)] for g in np.nonzero(compared)[0]])
         for key, value in pooled.items():
             cols[key][compared] = value
-    rows = [(g, s) for g in range(n_g) for s in range(len(steps))]
-    data: dict[str, object] = {
-        c: [groups[g][j] for g, _ in rows] for j, c in enumerate(group_cols)}
-    data["stage"] = [steps[s][0] for _, s in rows]
-    data["strata"] = [stratum] * len(rows)
-    for key, value in cols.items():
-        data[key] = [value[g, s] for g, s in rows]
-    frame = pl.DataFrame(data, strict=False)
-    floats = [c for c, t in frame.schema.items() if t == pl.Float64 and c != "strata_used"]
-    return frame.with_columns(pl.col(floats).fill_nan(None),
-                              pl.col("strata_used").cast(pl.Int64),
-                              pl.col("heterogeneous").cast(pl.Boolean)).select(
-        *group_cols, *FIELDS)
+    rows_g = np.repeat(np.arange(n_g), len(steps)).tolist()
+    rows_s = np.tile(np.arange(len(steps)), n_g).tolist()
+    series = [pl.Series(c, [groups[g][j] for g in rows_g], strict=False)
+              for j, c in enumerate(group_cols)]
+    series.append(pl.Series("stage", [steps[s][0] for s in rows_s], strict=False))
+    series.append(pl.Series("strata", [stratum] * len(rows_s), strict=False))
+    for key in FIELDS[2:]:
+        value = cols[key].reshape(-1)  # group-major, as the rows
+        if key == "strata_used":
+            series.append(pl.Series(key, value).cast(pl.Int64))
+        elif key == "heterogeneous":
+            series.append(pl.Series(key, value.tolist(), dtype=pl.Boolean))
+        elif value.dtype.kind == "O":
+            series.append(pl.Series(key, value.tolist(), strict=False))
+        else:
+            series.append(pl.Series(key, value, nan_to_null=True))
+    return pl.DataFrame(series)
 
 
 def _empty_columns(shape: tuple[int, ...]) -> dict[str, npt.NDArray[np.generic]]:
@@ -148,44 +152,40 @@ def compact_tables(x1: FloatArray, n1: FloatArray, x2: FloatArray,
     return tables_from_counts(a, b, c, d), used.astype(np.int64)
 
 
-def _pooled(tables: FloatArray,
-            used: npt.NDArray[np.int64]) -> dict[str, npt.NDArray[np.generic]]:
-    odds = mh_odds_ratio(tables)
-    risk = mh_risk_ratio(tables)
-    cmh = cmh_test(tables)
-    bd = breslow_day_test(tables, tarone=True)
+def _pooled(tables: FloatArray, used: npt.NDArray[np.int64],
+            subject: Sequence[str]) -> dict[str, npt.NDArray[np.generic]]:
+    """Every stratified column, one vectorised call per statistic for the whole page, and
+    the crude-versus-stratified sentence per comparison.
+
+    The sentence is :func:`parity.core.stats.compare_crude_and_stratified` on the
+    comparison's own strata; the padding strata of :func:`compact_tables` are empty tables
+    that drop out of every sum, so the page-wide RR_MH, CMH and Breslow–Day are the same
+    numbers, and only the wording (:func:`parity.core.stats.explain_crude_and_stratified`)
+    is per comparison.
+    """
+    odds, risk, cmh, bd = summarise_strata(tables)
     q = bh_adjust(_as_float(cmh.pvalue))
     crude = tables.sum(axis=-3)  # (M, 2, 2)
+    x1, x2 = crude[:, 0, 0], crude[:, 1, 0]
     n1, n2 = crude[:, 0].sum(-1), crude[:, 1].sum(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p_ref = crude[:, 1, 0] / n2
+        p_ref = x2 / n2
+        crude_ratio = (x1 / n1) / p_ref
+    crude_p = _as_float(chi_square_test(x1, n1, x2, n2).pvalue)
     out: dict[str, npt.NDArray[np.generic]] = {key: _as_float(value) for key, value in (
         ("pooled_ratio", risk.estimate), ("pooled_ratio_low", risk.lower),
         ("pooled_ratio_high", risk.upper), ("pooled_odds_ratio", odds.estimate),
         ("pooled_odds_ratio_low", odds.lower), ("pooled_odds_ratio_high", odds.upper),
         ("cmh_statistic", cmh.statistic), ("cmh_p_value", cmh.pvalue), ("cmh_q_value", q),
         ("breslow_day_statistic", bd.statistic), ("breslow_day_p_value", bd.pvalue),
-        ("strata_used", used))}
+        ("strata_used", used), ("crude_ratio", crude_ratio), ("crude_p_value", crude_p))}
     out["verdict"] = classify_verdict(out["pooled_ratio"], q, n1, n2, p_ref).astype(object)
-    return out
-
-
-def _messages(tables: FloatArray, used: npt.NDArray[np.int64],
-              subject: Sequence[str]) -> dict[str, npt.NDArray[np.generic]]:
-    """compare_crude_and_stratified per comparison, on its own informative strata."""
     m = len(tables)
-    out: dict[str, npt.NDArray[np.generic]] = {
-        "crude_ratio": np.full(m, np.nan), "crude_p_value": np.full(m, np.nan),
-        "simpson": np.full(m, None, dtype=object),
-        "heterogeneous": np.full(m, None, dtype=object),
-        "message": np.full(m, None, dtype=object)}
-    width = tables.shape[1] - 2
-    for i in range(m):
-        keep = np.r_[0:used[i], width:width + 2]
-        res = compare_crude_and_stratified(tables[i, keep], focal=subject[i])
-        out["crude_ratio"][i] = res.crude_ratio
-        out["crude_p_value"][i] = res.crude_pvalue
-        out["simpson"][i] = res.kind
-        out["heterogeneous"][i] = res.heterogeneous
-        out["message"][i] = res.message
+    texts = [np.full(m, None, dtype=object) for _ in range(3)]
+    numbers = zip(crude_ratio.tolist(), crude_p.tolist(), out["pooled_ratio"].tolist(),
+                  out["cmh_p_value"].tolist(), out["breslow_day_p_value"].tolist(), strict=True)
+    for i, (cr, cp, pr, pp, bp) in enumerate(numbers):
+        texts[0][i], texts[1][i], texts[2][i] = explain_crude_and_stratified(
+            cr, cp, pr, pp, bp, focal=subject[i])
+    out["simpson"], out["heterogeneous"], out["message"] = texts
     return out

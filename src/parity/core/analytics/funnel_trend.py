@@ -26,12 +26,14 @@ TEST_FIELDS: tuple[str, ...] = (
 )
 
 
-def trend_statistics(counts: pl.DataFrame, group_cols: Sequence[str], stages: Sequence[str],
+def trend_statistics(counts: pl.DataFrame | Grid, group_cols: Sequence[str],
+                     stages: Sequence[str],
                      steps: Sequence[tuple[str, str]], reference: str,
                      groups: Sequence[tuple[object, ...]]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(by_year, tests): stage records per year × group, and one trend test per group ×
     stage (plus ``overall``)."""
-    grid = build_grid(counts, group_cols, [YEAR], stages, groups=groups)
+    grid = counts if isinstance(counts, Grid) else build_grid(
+        counts, group_cols, [YEAR], stages, groups=groups)
     if len(grid.panels) < 2:
         raise UserInputError(
             "A trend needs applications to openings posted in at least two years; the "

@@ -9,6 +9,8 @@ Modules:
 * :mod:`~parity.core.stats.proportions`: single rates (Wilson, Clopper–Pearson),
   the selection-rate ratio (AIR) with Koopman/Katz intervals, Fisher, χ², z,
   the score test of H0: AIR ≥ 0.8.
+* :mod:`~parity.core.stats.hypergeom`: Fisher's exact test for many tables at once,
+  of any size (behind :func:`fisher_exact_p`).
 * :mod:`~parity.core.stats.shortfall`: shortfalls in persons.
 * :mod:`~parity.core.stats.multiple`: Benjamini–Hochberg and Holm adjustment.
 * :mod:`~parity.core.stats.stratified`: Mantel–Haenszel odds and risk ratios,
@@ -60,11 +62,14 @@ from parity.core.stats.stratified import (
     HomogeneityTest,
     PooledRatio,
     StratifiedComparison,
+    StratifiedSummary,
     breslow_day_test,
     cmh_test,
     compare_crude_and_stratified,
+    explain_crude_and_stratified,
     mh_odds_ratio,
     mh_risk_ratio,
+    summarise_strata,
     tables_from_counts,
 )
 from parity.core.stats.survival import KaplanMeier, LogRankTest, kaplan_meier, logrank_test
@@ -97,6 +102,7 @@ __all__ = [
     "PooledRatio",
     "RateRatio",
     "StratifiedComparison",
+    "StratifiedSummary",
     "TestResult",
     "TrendTest",
     "air_score_test",
@@ -111,6 +117,7 @@ __all__ = [
     "compare_crude_and_stratified",
     "decompose_funnel",
     "describe_funnel",
+    "explain_crude_and_stratified",
     "fisher_exact_p",
     "gap_stage",
     "holm_adjust",
@@ -133,6 +140,7 @@ __all__ = [
     "shortfall_to_four_fifths",
     "shortfall_vs_pooled",
     "shortfall_vs_reference",
+    "summarise_strata",
     "tables_from_counts",
     "two_proportion_z_test",
     "verdict_from_power",

@@ -8,11 +8,12 @@ call on plain numbers returns plain-looking numbers.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal, NamedTuple, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
+from scipy import special
 
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 #: What a vectorised function returns: a float (numpy scalar) for scalar input,
@@ -54,9 +55,28 @@ def out(values: FloatArray) -> Floats:
 
 
 def z_two_sided(alpha: float) -> float:
-    """Standard normal quantile z with P(|Z| > z) = alpha."""
+    """Standard normal quantile z with P(|Z| > z) = alpha (``scipy.stats.norm.isf(alpha/2)``,
+    which is −Φ⁻¹(alpha/2): ``scipy.special.ndtri``)."""
     check_alpha(alpha)
-    return float(stats.norm.isf(alpha / 2.0))
+    return _z_upper(float(alpha) / 2.0)
+
+
+@lru_cache(maxsize=64)
+def _z_upper(tail: float) -> float:
+    return float(-special.ndtri(tail))
+
+
+def normal_quantile(q: float) -> float:
+    """Φ⁻¹(q) for 0 < q < 1 (``scipy.stats.norm.ppf``), cached."""
+    return float(-_z_upper(q))
+
+
+def chi2_sf(stat: npt.ArrayLike, df: npt.ArrayLike) -> FloatArray:
+    """P(χ²_df > stat), equal to ``scipy.stats.chi2.sf(stat, df)`` for df > 0 (1 below the
+    support, NaN for NaN) without the distribution object's per-call overhead."""
+    x = np.asarray(stat, dtype=np.float64)
+    p = special.chdtrc(df, x)
+    return np.asarray(np.where(x < 0, 1.0, p), dtype=np.float64)
 
 
 def check_alpha(alpha: float) -> None:
@@ -78,11 +98,12 @@ def check_counts(x: FloatArray, n: FloatArray, what: str = "count") -> None:
 
     NaN entries are let through (they propagate to NaN results).
     """
-    with np.errstate(invalid="ignore"):
-        if np.any(n < 0) or np.any(x < 0):
-            raise ValueError(f"Every {what} and every total must be zero or positive.")
-        if np.any(x > n):
-            raise ValueError(f"A {what} cannot exceed its total.")
+    # One reduction for the common case (comparisons with NaN are False, silently).
+    if not ((n < 0) | (x < 0) | (x > n)).any():
+        return
+    if np.any(n < 0) or np.any(x < 0):
+        raise ValueError(f"Every {what} and every total must be zero or positive.")
+    raise ValueError(f"A {what} cannot exceed its total.")
 
 
 def counts_pair(
@@ -102,8 +123,9 @@ def normal_pvalue(z: FloatArray, alternative: str) -> FloatArray:
     NaN statistics give NaN p-values.
     """
     check_alternative(alternative)
+    # scipy.stats.norm: cdf(z) = ndtr(z), sf(z) = ndtr(−z).
     if alternative == "less":
-        return np.asarray(stats.norm.cdf(z), dtype=np.float64)
+        return np.asarray(special.ndtr(z), dtype=np.float64)
     if alternative == "greater":
-        return np.asarray(stats.norm.sf(z), dtype=np.float64)
-    return np.asarray(2.0 * stats.norm.sf(np.abs(z)), dtype=np.float64)
+        return np.asarray(special.ndtr(-np.asarray(z)), dtype=np.float64)
+    return np.asarray(2.0 * special.ndtr(-np.abs(z)), dtype=np.float64)

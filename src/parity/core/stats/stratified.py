@@ -36,11 +36,12 @@ Biometrika 72:91–95.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
 from parity.core.stats._common import (
     FloatArray,
@@ -49,6 +50,7 @@ from parity.core.stats._common import (
     as_float,
     check_alpha,
     check_counts,
+    chi2_sf,
     out,
     z_two_sided,
 )
@@ -58,11 +60,14 @@ __all__ = [
     "HomogeneityTest",
     "PooledRatio",
     "StratifiedComparison",
+    "StratifiedSummary",
     "breslow_day_test",
     "cmh_test",
     "compare_crude_and_stratified",
+    "explain_crude_and_stratified",
     "mh_odds_ratio",
     "mh_risk_ratio",
+    "summarise_strata",
     "tables_from_counts",
 ]
 
@@ -106,27 +111,32 @@ def tables_from_counts(
     return np.stack([top, bottom], axis=-2)
 
 
-def _cells(tables: npt.ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    t = as_float(tables)
-    if t.ndim < 3 or t.shape[-2:] != (2, 2):
-        raise ValueError("Stratified tables must have shape (..., K, 2, 2).")
-    if np.any(t < 0):
-        raise ValueError("Every cell of a stratified table must be zero or positive.")
-    return t[..., 0, 0], t[..., 0, 1], t[..., 1, 0], t[..., 1, 1]
+class _Cells:
+    """The cells of stacked tables and their margins (shared by every statistic)."""
+
+    def __init__(self, tables: npt.ArrayLike) -> None:
+        t = as_float(tables)
+        if t.ndim < 3 or t.shape[-2:] != (2, 2):
+            raise ValueError("Stratified tables must have shape (..., K, 2, 2).")
+        if (t < 0).any():
+            raise ValueError("Every cell of a stratified table must be zero or positive.")
+        a, b, c, d = t[..., 0, 0], t[..., 0, 1], t[..., 1, 0], t[..., 1, 1]
+        self.a, self.b, self.c, self.d = a, b, c, d
+        self.n = a + b + c + d
+        self.n1, self.n0, self.m1, self.m0 = a + b, c + d, a + c, b + d
 
 
 def _safe_div(num: FloatArray, den: FloatArray) -> FloatArray:
-    """num/den where den > 0, else 0 (a stratum that carries no information)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / den, 0.0)
+    """num/den where den > 0, else 0 (a stratum that carries no information); call under
+    ``np.errstate``."""
+    return np.where(den > 0, num / den, 0.0)
 
 
 def _log_interval(r_sum: FloatArray, s_sum: FloatArray, var: FloatArray, z: float) -> PooledRatio:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        est = r_sum / s_sum
-        se = np.sqrt(var)
-        lower = est * np.exp(-z * se)
-        upper = est * np.exp(z * se)
+    est = r_sum / s_sum
+    se = np.sqrt(var)
+    lower = est * np.exp(-z * se)
+    upper = est * np.exp(z * se)
     zero = (r_sum == 0) & (s_sum > 0)
     infinite = (s_sum == 0) & (r_sum > 0)
     lower = np.where(zero, 0.0, np.where(infinite, np.nan, lower))
@@ -148,21 +158,24 @@ def mh_odds_ratio(tables: npt.ArrayLike, alpha: float = 0.05) -> PooledRatio:
     Interval exp(log OR_MH ± z·SE). Equal to statsmodels ``StratifiedTable``
     ``oddsratio_pooled``, ``logodds_pooled_se`` and ``oddsratio_pooled_confint()``.
     """
-    a, b, c, d = _cells(tables)
-    n = a + b + c + d
-    z = z_two_sided(alpha)
+    cells = _Cells(tables)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _odds(cells, z_two_sided(alpha))
+
+
+def _odds(t: _Cells, z: float) -> PooledRatio:
+    a, b, c, d, n = t.a, t.b, t.c, t.d, t.n
     r = _safe_div(a * d, n)
     s = _safe_div(b * c, n)
     p = _safe_div(a + d, n)
     q = _safe_div(b + c, n)
     r_sum = r.sum(axis=-1)
     s_sum = s.sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = (
-            (p * r).sum(axis=-1) / (2 * r_sum**2)
-            + (p * s + q * r).sum(axis=-1) / (2 * r_sum * s_sum)
-            + (q * s).sum(axis=-1) / (2 * s_sum**2)
-        )
+    var = (
+        (p * r).sum(axis=-1) / (2 * r_sum**2)
+        + (p * s + q * r).sum(axis=-1) / (2 * r_sum * s_sum)
+        + (q * s).sum(axis=-1) / (2 * s_sum**2)
+    )
     return _log_interval(r_sum, s_sum, var, z)
 
 
@@ -178,17 +191,17 @@ def mh_risk_ratio(tables: npt.ArrayLike, alpha: float = 0.05) -> PooledRatio:
     Biometrics 41:55–68, eq. (13); SAS PROC FREQ documentation, "Adjusted relative
     risks".
     """
-    a, b, c, d = _cells(tables)
-    n = a + b + c + d
-    n1 = a + b
-    n0 = c + d
-    m1 = a + c
-    z = z_two_sided(alpha)
+    cells = _Cells(tables)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _risk(cells, z_two_sided(alpha))
+
+
+def _risk(t: _Cells, z: float) -> PooledRatio:
+    a, c, n, n1, n0, m1 = t.a, t.c, t.n, t.n1, t.n0, t.m1
     r_sum = _safe_div(a * n0, n).sum(axis=-1)
     s_sum = _safe_div(c * n1, n).sum(axis=-1)
     num = _safe_div(n1 * n0 * m1 - a * c * n, n**2).sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        var = num / (r_sum * s_sum)
+    var = num / (r_sum * s_sum)
     return _log_interval(r_sum, s_sum, var, z)
 
 
@@ -199,17 +212,20 @@ def cmh_test(tables: npt.ArrayLike, correction: bool = False) -> TestResult:
     E = n1·m1/n, V = n1·n0·m1·m0 / (n²(n − 1)). NaN when Σ V = 0 (no stratum
     has variation). Equal to statsmodels ``StratifiedTable.test_null_odds``.
     """
-    a, b, c, d = _cells(tables)
-    n = a + b + c + d
-    n1, n0, m1, m0 = a + b, c + d, a + c, b + d
+    cells = _Cells(tables)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _cmh(cells, correction)
+
+
+def _cmh(t: _Cells, correction: bool) -> TestResult:
+    a, n, n1, n0, m1, m0 = t.a, t.n, t.n1, t.n0, t.m1, t.m0
     expected = _safe_div(n1 * m1, n)
     var = _safe_div(n1 * n0 * m1 * m0, n**2 * (n - 1)).sum(axis=-1)
     dev = np.abs((a - expected).sum(axis=-1))
     if correction:
         dev = np.maximum(dev - 0.5, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(var > 0, dev**2 / var, np.nan)
-    pval = stats.chi2.sf(stat, 1)
+    stat = np.where(var > 0, dev**2 / var, np.nan)
+    pval = chi2_sf(stat, 1.0)
     return TestResult(out(stat.astype(np.float64)), out(np.asarray(pval, dtype=np.float64)))
 
 
@@ -229,35 +245,59 @@ def breslow_day_test(tables: npt.ArrayLike, tarone: bool = False) -> Homogeneity
     Equal to statsmodels ``StratifiedTable.test_equal_odds(adjust=tarone)`` when
     every stratum is informative and OR_MH ≠ 1.
     """
-    a, b, c, d = _cells(tables)
-    n1, n0, m1 = a + b, c + d, a + c
-    psi = np.asarray(mh_odds_ratio(tables).estimate, dtype=np.float64)[..., np.newaxis]
+    cells = _Cells(tables)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        psi = np.asarray(_odds(cells, z_two_sided(0.05)).estimate, dtype=np.float64)
+        return _breslow_day(cells, psi, tarone)
+
+
+def _breslow_day(t: _Cells, odds: FloatArray, tarone: bool) -> HomogeneityTest:
+    a, n1, n0, m1 = t.a, t.n1, t.n0, t.m1
+    psi = odds[..., np.newaxis]
     ok_psi = np.isfinite(psi) & (psi > 0)
     psi_ = np.where(ok_psi, psi, 1.0)
     big_b = n0 - m1 + psi_ * (n1 + m1)
     disc = np.maximum(big_b**2 + 4.0 * (1.0 - psi_) * psi_ * n1 * m1, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e = np.where(n1 * m1 > 0, 2.0 * psi_ * n1 * m1 / (big_b + np.sqrt(disc)), 0.0)
-        inv = 1.0 / e + 1.0 / (n1 - e) + 1.0 / (m1 - e) + 1.0 / (n0 - m1 + e)
-        v = np.where(np.isfinite(inv) & (inv > 0), 1.0 / inv, 0.0)
+    e = np.where(n1 * m1 > 0, 2.0 * psi_ * n1 * m1 / (big_b + np.sqrt(disc)), 0.0)
+    inv = 1.0 / e + 1.0 / (n1 - e) + 1.0 / (m1 - e) + 1.0 / (n0 - m1 + e)
+    v = np.where(np.isfinite(inv) & (inv > 0), 1.0 / inv, 0.0)
     informative = v > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(informative, (a - e) ** 2 / np.where(informative, v, 1.0), 0.0)
+    terms = np.where(informative, (a - e) ** 2 / np.where(informative, v, 1.0), 0.0)
     stat = terms.sum(axis=-1)
     if tarone:
         dev = np.where(informative, a - e, 0.0).sum(axis=-1)
         v_sum = v.sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stat = stat - np.where(v_sum > 0, dev**2 / v_sum, np.nan)
+        stat = stat - np.where(v_sum > 0, dev**2 / v_sum, np.nan)
     df = informative.sum(axis=-1).astype(np.float64) - 1.0
     bad = ~ok_psi[..., 0] | (df < 1)
     stat = np.where(bad, np.nan, stat)
     df = np.where(bad, np.nan, df)
-    with np.errstate(invalid="ignore"):
-        pval = np.where(bad, np.nan, stats.chi2.sf(stat, np.where(bad, 1.0, df)))
+    pval = np.where(bad, np.nan, chi2_sf(stat, np.where(bad, 1.0, df)))
     return HomogeneityTest(
         out(stat.astype(np.float64)), out(df.astype(np.float64)), out(pval.astype(np.float64))
     )
+
+
+class StratifiedSummary(NamedTuple):
+    """Every pooled statistic of a stack of comparisons (see :func:`summarise_strata`)."""
+
+    odds: PooledRatio
+    risk: PooledRatio
+    cmh: TestResult
+    homogeneity: HomogeneityTest
+
+
+def summarise_strata(tables: npt.ArrayLike, alpha: float = 0.05) -> StratifiedSummary:
+    """:func:`mh_odds_ratio`, :func:`mh_risk_ratio`, :func:`cmh_test` (uncorrected) and
+    :func:`breslow_day_test` (Tarone) of the same tables in one call, sharing the cells,
+    margins and OR_MH: the same numbers as the four calls, for a page of comparisons."""
+    cells = _Cells(tables)
+    z = z_two_sided(alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = _odds(cells, z)
+        return StratifiedSummary(
+            odds, _risk(cells, z), _cmh(cells, False),
+            _breslow_day(cells, np.asarray(odds.estimate, dtype=np.float64), True))
 
 
 # ---------------------------------------------------------------------------
@@ -339,12 +379,42 @@ def compare_crude_and_stratified(
     pooled_ratio = float(pooled.estimate)
     pooled_p = float(cmh_test(t).pvalue)
     bd_p = float(breslow_day_test(t, tarone=True).pvalue)
+    kind, heterogeneous, message = explain_crude_and_stratified(
+        crude_ratio, crude_p, pooled_ratio, pooled_p, bd_p, alpha, threshold, focal)
+    return StratifiedComparison(
+        crude_ratio=crude_ratio,
+        crude_pvalue=crude_p,
+        pooled_ratio=pooled_ratio,
+        pooled_lower=float(pooled.lower),
+        pooled_upper=float(pooled.upper),
+        pooled_pvalue=pooled_p,
+        homogeneity_pvalue=bd_p,
+        kind=kind,
+        heterogeneous=heterogeneous,
+        message=message,
+    )
+
+
+def explain_crude_and_stratified(
+    crude_ratio: float,
+    crude_p: float,
+    pooled_ratio: float,
+    pooled_p: float,
+    bd_p: float,
+    alpha: float = 0.05,
+    threshold: float = 0.8,
+    focal: str = "the focal group",
+) -> tuple[str, bool, str]:
+    """(kind, heterogeneous, message) of :func:`compare_crude_and_stratified` from its
+    numbers: the crude ratio and χ² p, RR_MH and the CMH p, and the Breslow–Day (Tarone)
+    p. Plain floats in, so a page of comparisons costs one Python call each.
+    """
     heterogeneous = bool(bd_p < alpha)
 
     def ratio_text(r: float, p: float) -> str:
         return f"ratio {r:.2f}, p = {_fmt_p(p)}"
 
-    finite = all(np.isfinite(v) for v in (crude_ratio, pooled_ratio, crude_p, pooled_p))
+    finite = all(math.isfinite(v) for v in (crude_ratio, pooled_ratio, crude_p, pooled_p))
     sig_c = crude_p < alpha
     sig_p = pooled_p < alpha
     if not finite:
@@ -393,15 +463,4 @@ def compare_crude_and_stratified(
             f" The strata disagree with each other (Breslow–Day p = {_fmt_p(bd_p)}): "
             "report them separately rather than the pooled ratio."
         )
-    return StratifiedComparison(
-        crude_ratio=crude_ratio,
-        crude_pvalue=crude_p,
-        pooled_ratio=pooled_ratio,
-        pooled_lower=float(pooled.lower),
-        pooled_upper=float(pooled.upper),
-        pooled_pvalue=pooled_p,
-        homogeneity_pvalue=bd_p,
-        kind=kind,
-        heterogeneous=heterogeneous,
-        message=message,
-    )
+    return kind, heterogeneous, message
