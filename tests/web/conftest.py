@@ -112,6 +112,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_until_serving(base: str, proc: subprocess.Popen[bytes], log: Path,
+                       seconds: float) -> None:
+    """Wait until ``parity serve`` answers /healthz; RuntimeError with its log if it stops."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("parity serve did not start: " + log.read_text())
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def server(web_data: WebData) -> Iterator[str]:
     """A real `parity serve` (uvicorn) on 127.0.0.1 on a copy of the store."""
@@ -123,17 +138,7 @@ def server(web_data: WebData) -> Iterator[str]:
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("parity serve did not start: "
-                                   + (web_data.folder / "server.log").read_text())
-            time.sleep(0.2)
+        wait_until_serving(base, proc, web_data.folder / "server.log", 60)
         yield base
     finally:
         proc.terminate()

@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -21,7 +20,7 @@ from parity.web.app import create_app
 from parity.web.config import ENV_PREFIX, WebSettings
 from parity.web.views import registry
 
-from .conftest import PASSWORD, ROLE_USER, WebData, _free_port, login
+from .conftest import PASSWORD, ROLE_USER, WebData, _free_port, login, wait_until_serving
 
 
 @pytest.fixture
@@ -162,16 +161,7 @@ def test_parity_serve_with_two_workers(web_data: WebData, tmp_path: Path) -> Non
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(base + "/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, \
-                (tmp_path / "serve.log").read_text()
-            time.sleep(0.3)
+        wait_until_serving(base, proc, tmp_path / "serve.log", 90)
         assert [p.name for p in temp.iterdir() if p.name.startswith("parity-cache-")]
         with httpx.Client(base_url=base) as client:
             page = client.get("/login")
