@@ -51,7 +51,7 @@ class WebSettings(BaseModel):
         default=("127.0.0.1", "::1"),
         description="Client addresses allowed to set trusted_user_header.",
     )
-    cache_entries: int = Field(default=512, ge=0, le=100_000,
+    cache_entries: int = Field(default=2048, ge=0, le=100_000,
                                description="Computed tables kept in memory per process.")
     cache_dir: Path | None = Field(
         default=None,
