@@ -127,6 +127,15 @@ def wait_until_serving(base: str, proc: subprocess.Popen[bytes], log: Path,
         time.sleep(0.2)
 
 
+def stop_serving(proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """Stop ``parity serve``: terminate, then kill if it has not ended within ``seconds``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 @pytest.fixture(scope="session")
 def server(web_data: WebData) -> Iterator[str]:
     """A real `parity serve` (uvicorn) on 127.0.0.1 on a copy of the store."""
@@ -141,9 +150,5 @@ def server(web_data: WebData) -> Iterator[str]:
         wait_until_serving(base, proc, web_data.folder / "server.log", 60)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serving(proc, 10)
         log.close()

@@ -20,7 +20,7 @@ from parity.web.app import create_app
 from parity.web.config import ENV_PREFIX, WebSettings
 from parity.web.views import registry
 
-from .conftest import PASSWORD, ROLE_USER, WebData, _free_port, login, wait_until_serving
+from .conftest import PASSWORD, ROLE_USER, WebData, _free_port, login, stop_serving, wait_until_serving
 
 
 @pytest.fixture
@@ -180,11 +180,7 @@ def test_parity_serve_with_two_workers(web_data: WebData, tmp_path: Path) -> Non
             res = fresh.get("/admin/users", headers={"accept": "application/json"})
             assert res.status_code == 403
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_serving(proc, 30)
         log.close()
     output = (tmp_path / "serve.log").read_text()
     assert "read-only" in output and "2 workers" in output
