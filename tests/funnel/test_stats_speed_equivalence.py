@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 from scipy import stats
@@ -56,6 +56,13 @@ def same_grid(a: fs.Grid, b: fs.Grid) -> None:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts=count_tables(), pick=st.integers(0, 3))
+@example(  # a missing group and the "unknown" group: the order must not depend on hashing
+    counts=pl.DataFrame(
+        [{"regional_group": g, "grade": "P-2", "year": 2019, "roster": False,
+          **dict.fromkeys(STAGES, 0)} for g in ("AFR", None, "unknown")],
+        schema={"regional_group": pl.Utf8, "grade": pl.Utf8, "year": pl.Int64,
+                "roster": pl.Boolean, **{s: pl.Int64 for s in STAGES}}),
+    pick=0)
 def test_python_grid_equals_polars_grid(counts: pl.DataFrame, pick: int) -> None:
     layouts = ([["regional_group"], []], [["regional_group"], ["grade"]],
                [["grade", "regional_group"], ["year"]], [["regional_group"], ["roster", "year"]])
@@ -183,3 +190,16 @@ def test_report_from_counts_sections_and_exact_p() -> None:
         x2, n2 = totals[row["stage"]] - x1, totals[prev] - n1
         ref = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
         assert row["p_value"] == pytest.approx(ref, rel=1e-9, abs=1e-300)
+
+
+def test_group_order_does_not_depend_on_row_order() -> None:
+    """"unknown" and a missing group are both listed last, always in the same order."""
+    import itertools
+    labels = ("WEOG", None, "AFR", "unknown")
+    for order in itertools.permutations(labels):
+        frame = pl.DataFrame(
+            [{"regional_group": g, **dict.fromkeys(STAGES, 1)} for g in order],
+            schema={"regional_group": pl.Utf8, **{s: pl.Int64 for s in STAGES}})
+        for build in (fs.build_grid, lambda *a: fs._build_grid_polars(*a, None)):
+            grid = build(frame, ["regional_group"], [], STAGES)
+            assert grid.groups == [("AFR",), ("WEOG",), ("unknown",), (None,)], order

@@ -91,7 +91,9 @@ def group_label(values: Sequence[object]) -> str:
 
 def _sort_key(col: str, value: object) -> tuple[int, int, str]:
     order = order_of(col)
-    if value is None or value == UNKNOWN:
+    if value is None:
+        return (2, 1, "")
+    if value == UNKNOWN:
         return (2, 0, "")
     if order is not None and value in order:
         return (0, order.index(str(value)), "")
