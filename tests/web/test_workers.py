@@ -42,7 +42,7 @@ def test_settings_survive_the_environment(clean_env: Path, monkeypatch: pytest.M
     settings = WebSettings(db=clean_env / "x.duckdb", read_only=True, public_access=True,
                            secret_key="k" * 40, https=True, session_hours=1.5,
                            trusted_user_header="X-Remote-User", trusted_proxies=(),
-                           cache_entries=7, cache_dir=clean_env / "cache")
+                           cache_entries=7, cache_mib=3, cache_dir=clean_env / "cache")
     env = settings.to_env()
     assert set(env) == {ENV_PREFIX + k.upper() for k in WebSettings.model_fields}
     apply(monkeypatch, env)

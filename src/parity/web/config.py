@@ -52,7 +52,11 @@ class WebSettings(BaseModel):
         description="Client addresses allowed to set trusted_user_header.",
     )
     cache_entries: int = Field(default=2048, ge=0, le=100_000,
-                               description="Computed tables kept in memory per process.")
+                               description="Computed tables and answers kept in memory per "
+                                           "process.")
+    cache_mib: int = Field(default=256, ge=0, le=1_000_000,
+                           description="Memory the computed tables and answers may take per "
+                                       "process, in MiB (0: no limit).")
     cache_dir: Path | None = Field(
         default=None,
         description="Private folder where worker processes share computed views (parity serve "

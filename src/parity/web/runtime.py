@@ -91,7 +91,8 @@ class Runtime:
             if settings.cache_dir is not None else None
         return cls(settings=settings, store=store,
                    security=Security(settings, directory, key, tuple(authenticators)),
-                   cache=TableCache(settings.cache_entries, shared), state=StoreState(store),
+                   cache=TableCache(settings.cache_entries, shared,
+                                    settings.cache_mib * 2**20 or None), state=StoreState(store),
                    templates=template_env(), owns_store=owns)
 
     def close(self) -> None:

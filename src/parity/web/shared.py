@@ -10,24 +10,33 @@ Entries are files named by a hash of a namespace (Parity's version, the store's 
 its load log) and the cache key (which holds the store's state, the audience, the filters
 and the language), written to a temporary name and renamed, so a reader never sees half a
 file. Values are encoded with explicit codecs (JSON, Arrow IPC, raw bytes); nothing is
-unpickled. Two workers that miss the same entry at the same moment may both compute it;
-the second write replaces the first with the same content.
+unpickled. A worker computing an entry holds an advisory lock on a file beside it
+(``flock``, released by the system if the worker dies); another worker that misses the
+same entry waits for that lock, then reads what was written instead of computing it again.
+It waits at most ``wait_seconds``, then computes it itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import os
 import secrets
-from collections.abc import Callable, Hashable
+import time
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import polars as pl
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: workers there may compute the same entry twice
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("parity.web")
 T = TypeVar("T")
@@ -84,10 +93,11 @@ STRINGS: Codec[list[str]] = Codec("strings", lambda v: json.dumps(v).encode(),
 class SharedFolder:
     """A folder of cache entries that every worker of one server reads and writes."""
 
-    def __init__(self, path: Path, namespace: str) -> None:
+    def __init__(self, path: Path, namespace: str, wait_seconds: float = 120.0) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.path = path
         self.namespace = namespace
+        self.wait_seconds = wait_seconds
 
     def file(self, key: Hashable, codec: Codec[Any]) -> Path:
         digest = hashlib.sha256(f"{self.namespace}\n{key!r}".encode()).hexdigest()
@@ -118,3 +128,43 @@ class SharedFolder:
         except OSError as exc:
             log.warning("shared cache: cannot write %s (%s)", path, exc)
             tmp.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def computing(self, key: Hashable, codec: Codec[Any]) -> Iterator[bool]:
+        """Hold the entry's lock while computing it; yields False if it could not be taken.
+
+        Waits while another worker holds it (at most ``wait_seconds``). Locks are advisory
+        and per entry; an entry's computation may take other entries' locks (a page takes
+        its data's), never the reverse, so workers cannot wait for each other in a circle.
+        """
+        if fcntl is None:
+            yield False
+            return
+        path = self.file(key, codec)
+        lock_path = path.with_name(f".{path.name}.lock")
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            log.warning("shared cache: cannot open %s (%s)", lock_path, exc)
+            yield False
+            return
+        try:
+            deadline = time.monotonic() + self.wait_seconds
+            held = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    held = True
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        log.warning("shared cache: waited %.0f s for another worker to compute "
+                                    "%s; computing it here", self.wait_seconds, path.name)
+                        break
+                    time.sleep(0.01)
+                except OSError as exc:  # a file system without locks
+                    log.warning("shared cache: cannot lock %s (%s)", lock_path, exc)
+                    break
+            yield held
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
