@@ -10,6 +10,7 @@ the longest horizon is below both baselines', and the 80 % / 90 % bands cover wi
 ±5 points of nominal.
 
     .venv/bin/python benchmarks/backtest.py [--scale 0.5] [--runs 500] [--horizon 3]
+        [--recruitment-mix constant|trend]
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 import polars as pl
 
 from parity.core.ingest import ingest
-from parity.core.projection import backtest
+from parity.core.projection import BASELINE, backtest
 from parity.core.store import open_store
 from parity.core.synth import synthesize
 
@@ -41,7 +42,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=500)
     ap.add_argument("--horizon", type=int, default=3)
     ap.add_argument("--origins", type=int, nargs="*", default=[2018, 2019, 2020, 2021])
+    ap.add_argument("--recruitment-mix", choices=["constant", "trend"],
+                    help="estimation.recruitment_mix of the baseline (default: the scenario's)")
     args = ap.parse_args()
+    scenario = BASELINE
+    if args.recruitment_mix is not None:
+        scenario = BASELINE.model_copy(update={"estimation": BASELINE.estimation.model_copy(
+            update={"recruitment_mix": args.recruitment_mix})})
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="parity-backtest-") as tmp:
         if args.db is None:
@@ -57,9 +64,10 @@ def main() -> None:
         with open_store(db, read_only=True) as store:
             t0 = time.perf_counter()
             res = backtest(store, origins=args.origins, horizon=args.horizon, runs=args.runs,
-                           seed=args.seed)
+                           seed=args.seed, scenario=scenario)
             took = time.perf_counter() - t0
-    print(f"origins {args.origins}, horizon {args.horizon}, {args.runs} runs: {took:.0f} s\n")
+    print(f"origins {args.origins}, horizon {args.horizon}, {args.runs} runs, recruitment mix "
+          f"{scenario.estimation.recruitment_mix}: {took:.0f} s\n")
     print("Women's share by level band (6 Professional-and-higher bands + all), error in "
           "percentage points:")
     _print(res.summary)

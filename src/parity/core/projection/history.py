@@ -40,6 +40,11 @@ class History:
     appointments: pl.DataFrame
     applications: pl.DataFrame
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: For the trend of the women's share of recruits (year, grade, gender, selected, source):
+    #: external selections by posting year in the recruitment window's and the estimation
+    #: window's years (source "selection"), and appointments by year in the estimation
+    #: window (source "appointment", used for grades without selections).
+    selections: pl.DataFrame | None = None
 
     @property
     def base_year(self) -> int:
@@ -176,15 +181,25 @@ def read_history(source: Backend | Store, categories: frozenset[str], as_of: int
     appt_counts = appt.group_by(grade=appt.to_grade, gender=appt.p_gender,
                                 age=appt.ev_year - appt.p_birth).agg(n=appt.count())
     appointments = Backend.to_polars(appt_counts)
+    appt_years = Backend.to_polars(appt.group_by(year=appt.ev_year, grade=appt.to_grade,
+                                                 gender=appt.p_gender).agg(selected=appt.count()))
 
-    applications = _applications(backend, categories, applications_window, base_year, notes)
+    applications, selections = _applications(backend, categories, applications_window, base_year,
+                                             window_years, notes)
     return History(base_date=base_date, base=base_frame, person_years=person_years,
                    fills=fills_frame, appointments=appointments, applications=applications,
-                   notes=tuple(notes))
+                   notes=tuple(notes), selections=pl.concat([
+                       selections.with_columns(pl.lit("selection").alias("source")),
+                       _typed(appt_years, selections).with_columns(pl.lit("appointment").alias("source"))]))
+
+
+def _typed(frame: pl.DataFrame, like: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(pl.col(c).cast(like.schema[c]) for c in like.columns)
 
 
 def _applications(backend: Backend, categories: frozenset[str], window: tuple[int, int],
-                  base_year: int, notes: list[str]) -> pl.DataFrame:
+                  base_year: int, window_years: int, notes: list[str]
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
     apps = backend.table("applications")
     op = backend.table("openings")
     grades = backend.table("ref_grades")
@@ -212,5 +227,9 @@ def _applications(backend: Backend, categories: frozenset[str], window: tuple[in
     elif hi < window[1]:
         notes.append(f"The recruitment mix uses the openings posted in {lo}–{hi} (the window "
                      f"ends at the base year).")
+    in_trend = (pl.col("year").is_between(lo, hi)
+                | pl.col("year").is_between(base_year - window_years + 1, base_year))
+    selections = frame.filter(in_trend & ~pl.col("internal") & (pl.col("selected") > 0)).group_by(
+        ["year", "grade", "gender"]).agg(pl.col("selected").sum()).sort("year", "grade", "gender")
     return chosen.group_by(["grade", "nationality", "gender", "internal"]).agg(
-        pl.col("applications").sum(), pl.col("selected").sum())
+        pl.col("applications").sum(), pl.col("selected").sum()), selections

@@ -204,7 +204,8 @@ def build_inputs(history: History, scenario: Scenario, horizon: int,
                            scenario.estimation.prior_staff_years)
     base_geo = history.base.filter(pl.col("geo")).group_by("grade", "nationality").agg(pl.col("n").sum())
     recruitment = build_recruitment(structure, history.applications, history.appointments, base_geo,
-                                    scenario.estimation.prior_selections)
+                                    scenario.estimation.prior_selections, history.selections,
+                                    scenario.estimation.recruitment_mix)
     entry = entry_classes(structure, history.appointments, base_year, horizon,
                           scenario.retirement.mandatory_age, history.base)
     est = establishment_path(structure, persons, scenario, base_year, horizon)

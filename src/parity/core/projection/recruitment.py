@@ -2,7 +2,9 @@
 
 Gender, per grade: the external selections by gender in the applications table (openings
 posted in the recruitment window; the appointments on record when a grade has none),
-Dirichlet(counts + κ·ladder mix) with κ = ``estimation.prior_selections``.
+Dirichlet(counts + κ·ladder mix) with κ = ``estimation.prior_selections``. With
+``estimation.recruitment_mix: trend`` the women's share follows a logistic trend in
+posting year instead (``sex_trend.py``) and the Dirichlet only splits the other sexes.
 
 Nationality, for appointments to posts subject to geographical distribution: nationals
 of State i are selected at grade g in proportion to A_gi · s_i, with A_gi the external
@@ -28,6 +30,7 @@ import polars as pl
 
 from parity.core.projection.rates import ladder_roots
 from parity.core.projection.scenario import Scenario, active
+from parity.core.projection.sex_trend import SexTrend, fit_sex_trend
 from parity.core.projection.structure import SEXES, Structure
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS, member_states
 
@@ -68,9 +71,11 @@ class RecruitmentModel:
     applications: FloatArray
     sel_a: FloatArray
     sel_b: FloatArray
+    trend: SexTrend | None = None
 
     def sex_mix(self, rng: np.random.Generator | None, runs: int) -> FloatArray:
-        """(runs × grades × sexes) mix of external selections; the mean when rng is None."""
+        """(runs × grades × sexes) mix of external selections over the recruitment window
+        (the constant mix); the mean when rng is None."""
         if rng is None:
             alpha = self.sex_alpha[None]
             total = alpha.sum(-1, keepdims=True)
@@ -78,6 +83,19 @@ class RecruitmentModel:
         g = rng.gamma(np.broadcast_to(self.sex_alpha, (runs, *self.sex_alpha.shape)))
         total = g.sum(-1, keepdims=True)
         return g / np.where(total > 0, total, 1.0)
+
+    def sex_mix_path(self, rng: np.random.Generator | None, trend_rng: np.random.Generator | None,
+                     runs: int, years: npt.ArrayLike) -> FloatArray:
+        """(runs × years × grades × sexes) mix of external selections in each year: the
+        constant mix, with the women's share from the trend where one was fitted (drawn
+        with ``trend_rng``). Posterior means when rng is None."""
+        yrs = np.asarray(years)
+        base = self.sex_mix(rng, runs)
+        path = np.broadcast_to(base[:, None], (base.shape[0], yrs.size, *base.shape[1:]))
+        if self.trend is None:
+            return path
+        women = self.trend.women(yrs, None if rng is None else trend_rng, base.shape[0])
+        return apply_women_share(path, women)
 
     def selection_rates(self, rng: np.random.Generator | None, runs: int) -> FloatArray:
         """(runs × nationalities) selection rates; the posterior mean when rng is None."""
@@ -181,11 +199,13 @@ def apply_women_share(mix: FloatArray, women: npt.ArrayLike) -> FloatArray:
 
 def build_recruitment(structure: Structure, applications: pl.DataFrame,
                       appointments: pl.DataFrame, base_geo: pl.DataFrame,
-                      prior_selections: float) -> RecruitmentModel:
+                      prior_selections: float, selections: pl.DataFrame | None = None,
+                      mix: str = "constant") -> RecruitmentModel:
     """Posteriors from the applications (external, in the window) and the appointments.
 
     ``base_geo`` (grade, nationality, n): the geographical staff on the base snapshot,
-    used as the applicant pool when the store has no applications.
+    used as the applicant pool when the store has no applications. ``selections`` (year,
+    grade, gender, selected): external selections by posting year, for ``mix="trend"``.
     """
     nats, group_of = nationality_index()
     gidx = {g: i for i, g in enumerate(structure.grades)}
@@ -233,4 +253,6 @@ def build_recruitment(structure: Structure, applications: pl.DataFrame,
     k = max(prior_selections, 1e-6)
     sel_a = s_i + k
     sel_b = np.maximum(a_i - s_i, 0.0) + k * (1 - r) / r
-    return RecruitmentModel(structure, nats, group_of, alpha, A, sel_a, sel_b)
+    trend = (fit_sex_trend(structure, selections, alpha, prior_selections)
+             if mix == "trend" and selections is not None else None)
+    return RecruitmentModel(structure, nats, group_of, alpha, A, sel_a, sel_b, trend)

@@ -157,6 +157,13 @@ class Estimation(_Section):
     window_years: Annotated[int, Field(ge=1, le=30)] = 5
     prior_staff_years: Annotated[float, Field(ge=0.0, le=10000.0)] = 20.0
     prior_selections: Annotated[float, Field(ge=0.0, le=10000.0)] = 5.0
+    recruitment_mix: Literal["constant", "trend"] = Field(
+        default="constant",
+        description="Women's share of external selections: 'constant' holds the recruitment "
+                    "window's average; 'trend' follows a logistic trend in posting year fitted "
+                    "per ladder (shrunk toward no trend when the data do not determine it). "
+                    "The default is 'constant': on the synthetic back-test the trend lowered "
+                    "the bias but raised the error (benchmarks/RESULTS.md).")
 
 
 class Scenario(_Section):

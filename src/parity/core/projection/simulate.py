@@ -2,7 +2,8 @@
 
 Randomness: one numpy Generator per purpose and year, seeded from
 SeedSequence([seed, purpose, year]). Parameter draws (rates, recruitment mixes, selection
-rates) therefore do not depend on how many process draws an earlier year used, and two
+rates; the trend of the women's share of recruits on a stream of its own) therefore do
+not depend on how many process draws an earlier year used, and two
 scenarios run with the same seed share their parameter draws and most process draws
 (common random numbers), which is what the inverse mode's bisection relies on.
 """
@@ -23,7 +24,7 @@ from parity.core.projection.sampler import Array, ExpectedSampler, RandomSampler
 from parity.core.projection.structure import FIELDS, SEXES
 
 FloatArray = npt.NDArray[np.float64]
-_PARAMS, _INIT, _CAREER, _NATIONALITY = range(4)
+_PARAMS, _INIT, _CAREER, _NATIONALITY, _TREND = range(5)
 
 
 @dataclass(frozen=True)
@@ -76,14 +77,15 @@ def simulate(inputs: ProjectionInputs, runs: int = 1000, seed: int = 0,
         runs = 1
     if runs < 1:
         raise ValueError("runs must be at least 1")
+    years = inputs.years[1:]
     if expected:
         draw = inputs.rates.mean()
-        base_mix = inputs.recruitment.sex_mix(None, 1)
+        base_mix = inputs.recruitment.sex_mix_path(None, None, 1, years)
         sel_rates = inputs.recruitment.selection_rates(None, 1)
     else:
         prng = _rng(seed, _PARAMS)
         draw = inputs.rates.draw(prng, runs)
-        base_mix = inputs.recruitment.sex_mix(prng, runs)
+        base_mix = inputs.recruitment.sex_mix_path(prng, _rng(seed, _TREND), runs, years)
         sel_rates = inputs.recruitment.selection_rates(prng, runs)
     bounds = [(a, min(a + CHUNK, runs)) for a in range(0, runs, CHUNK)]
 
@@ -130,7 +132,7 @@ def _simulate_chunk(inputs: ProjectionInputs, draw: RateDraw, base_mix: FloatArr
         year = inputs.base_year + t
         if not expected:
             sampler = RandomSampler(_rng(seed, _CAREER, t, chunk))
-        mix = career.recruitment_mix(inputs, base_mix, year)
+        mix = career.recruitment_mix(inputs, base_mix[:, t - 1], year)
         res = career.career_year(X, t, inputs, draw, mix, sampler)
         out["stock"][:, t] = X.sum(-1)
         for name in ("retired", "separated", "promoted", "recruited"):

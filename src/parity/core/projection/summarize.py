@@ -255,10 +255,11 @@ def groups_table(out: SimulationOutput) -> pl.DataFrame:
 
 
 def parameters_table(out: SimulationOutput) -> pl.DataFrame:
-    """Per grade: the estimated rates (posterior means) and recruitment mix used."""
+    """Per grade: the estimated rates (posterior means) and recruitment mix used (that of
+    the first projection year when the women's share follows a trend)."""
     inp = out.inputs
     mean = inp.rates.mean()
-    mix = inp.recruitment.sex_mix(None, 1)[0]
+    mix = inp.recruitment.sex_mix_path(None, None, 1, [inp.base_year + 1])[0, 0]
     rows = []
     for g, grade in enumerate(inp.structure.grades):
         rows.append({
