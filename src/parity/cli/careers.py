@@ -12,9 +12,8 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
 
-from parity.cli.render import DbOption, OutputFormat, emit, friendly_errors, out, print_table
+from parity.cli.render import DbOption, OutputFormat, emit, friendly_errors, print_table, table_console
 from parity.core.settings import Settings
 
 _TITLES = {
@@ -151,7 +150,7 @@ def careers(
     if fmt is not OutputFormat.table:
         emit(frame, fmt, output, title)
         return
-    console = _console()
+    console = table_console()
     view = [*layers, *dims] if survival else dims
     if survival or frame.height == 0:
         print_table(_readable(frame, name, view, survival), title=title, console=console)
@@ -169,11 +168,6 @@ def careers(
         + ("a higher rate is adverse." if name == "separation" else "a lower rate is adverse."),
         highlight=False,
     )
-
-
-def _console() -> Console:
-    """The terminal, or a wide console when the output goes to a file or pipe."""
-    return out if out.is_terminal else Console(width=160)
 
 
 def register(app: typer.Typer) -> None:

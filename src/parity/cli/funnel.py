@@ -14,15 +14,14 @@ from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.console import Console
 
 from parity.cli.render import (
     DbOption,
     OutputFormat,
     emit_sections,
     friendly_errors,
-    out,
     print_table,
+    table_console,
 )
 from parity.core.settings import Settings
 
@@ -38,11 +37,6 @@ WhereOption = Annotated[list[str] | None, typer.Option(
     "--where", help="Filter DIM=VALUE, DIM!=VALUE or DIM=V1,V2; repeat to combine (AND).")]
 SectionOption = Annotated[str | None, typer.Option(
     "--section", help="Section written by --format csv (default: the analysis asked for).")]
-
-
-def _console() -> Console:
-    """The terminal console, or a wide one when the output goes to a file or a pipe."""
-    return out if out.is_terminal else Console(width=160)
 
 
 def _pct(value: float | None) -> str:
@@ -93,7 +87,7 @@ def _compact_stages(frame: pl.DataFrame, keys: list[str], flow: str) -> pl.DataF
 
 
 def _print_funnel(report: Any) -> None:
-    console = _console()
+    console = table_console()
     keys = list(report.by)
     ref = "all others" if report.reference == "others" else report.reference
     scope = []
@@ -239,7 +233,7 @@ def timelines(
         emit_sections(report.meta(), report.sections(), section or "timelines", fmt, output,
               "Recruitment timelines")
         return
-    console = _console()
+    console = table_console()
     keys = list(report.by)
     rows = [{**{k: r[k] for k in keys}, "openings": f"{r['openings']:,}",
              "selected": f"{r['selected']:,}", "still open": f"{r['censored']:,}",

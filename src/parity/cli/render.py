@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -21,6 +22,14 @@ from parity.core.errors import ParityError, UserInputError
 
 out = Console()
 err = Console(stderr=True)
+#: Tables written to a file or a pipe: wide enough for the funnel's columns, unless
+#: COLUMNS says otherwise (a terminal keeps its own width).
+_wide = Console(width=160)
+
+
+def table_console() -> Console:
+    """The terminal, or a wide console when the output goes to a file or a pipe."""
+    return out if out.is_terminal or "COLUMNS" in os.environ else _wide
 
 #: The --db option shared by every command that reads or writes a store.
 DbOption = Annotated[
@@ -79,7 +88,7 @@ def print_table(frame: pl.DataFrame, title: str | None = None,
         table.add_column(name, justify="right" if dtype.is_numeric() else "left")
     for row in frame.iter_rows(named=True):
         table.add_row(*[_fmt(v, k) for k, v in row.items()])
-    (console or out).print(table)
+    (console or table_console()).print(table)
 
 
 def emit(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, title: str) -> None:
