@@ -182,9 +182,10 @@ def test_rate_power_and_verdict_rule() -> None:
     want = stats.norm.cdf(shift - 1.959964) + stats.norm.cdf(-shift - 1.959964)
     assert rate_power(t1, t2, lam, 0.8) == pytest.approx(want, rel=1e-6)
     assert math.isnan(float(rate_power(t1, t2, 0.0, 0.8)))
-    got = rate_verdict([0.5, 0.9, 0.5, 0.7, 1.2, float("nan")],
-                       [0.01, 0.01, 0.2, 0.2, 0.2, 0.01], [0.9, 0.9, 0.5, 0.9, 0.9, 0.9])
+    got = rate_verdict([0.5, 0.9, 0.5, 0.7, 1.2, float("nan"), 1.5, 1.5],
+                       [0.01, 0.01, 0.2, 0.2, 0.2, 0.01, 0.01, 0.2],
+                       [0.9, 0.9, 0.5, 0.9, 0.9, 0.9, 0.3, 0.3])
     assert list(got) == ["adverse impact", "watch", "insufficient data", "watch",
-                         "no evidence", "insufficient data"]
+                         "no evidence", "insufficient data", "no evidence", "insufficient data"]
     assert stratified_kind(0.6, 0.001, 1.0, 0.9)[0] == "explained by strata"
     assert stratified_kind(1.3, 0.01, 0.7, 0.01)[0] == "reversal"

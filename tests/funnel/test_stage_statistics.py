@@ -85,6 +85,8 @@ def _verdict(air: float, q: float, n1: int, n2: int, p2: float) -> str:
         return "adverse impact"
     if q < 0.05 and 0.8 <= air < 1:
         return "watch"
+    if q < 0.05 and air > 1:
+        return "no evidence"
     powered = False
     if n1 > 0 and n2 > 0 and 0 < p2 <= 1:
         power = power_proportions_2indep(diff=0.8 * p2 - p2, prop2=p2, nobs1=n1,

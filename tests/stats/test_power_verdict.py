@@ -75,13 +75,15 @@ SMALL = 20  # not powered
         (0.9, 0.01, BIG, "watch"),  # rule 2
         (0.9, 0.01, SMALL, "watch"),
         (0.8, 0.01, BIG, "watch"),  # τ itself is not below τ
-        (0.6, 0.30, SMALL, "insufficient data"),  # rule 3
+        (1.3, 0.01, SMALL, "no evidence"),  # rule 3 (significantly favoured)
+        (1.0, 0.01, SMALL, "insufficient data"),  # parity itself is not favoured
+        (0.6, 0.30, SMALL, "insufficient data"),  # rule 4
         (1.0, 0.90, SMALL, "insufficient data"),
-        (1.3, 0.01, SMALL, "insufficient data"),
+        (1.3, 0.30, SMALL, "insufficient data"),
         (float("nan"), 0.5, BIG, "insufficient data"),
         (0.9, float("nan"), BIG, "insufficient data"),
-        (0.7, 0.20, BIG, "watch"),  # rule 4
-        (0.95, 0.20, BIG, "no evidence"),  # rule 5
+        (0.7, 0.20, BIG, "watch"),  # rule 5
+        (0.95, 0.20, BIG, "no evidence"),  # rule 6
         (1.3, 0.01, BIG, "no evidence"),
         (0.79, 0.05, BIG, "watch"),  # q must be strictly below 0.05
     ],
@@ -115,10 +117,14 @@ def test_verdict_properties_on_random_families() -> None:
     assert len(set(res.verdict.tolist())) == 4  # the family exercises every verdict
     adverse = res.verdict == "adverse impact"
     assert np.all(res.air[adverse] < 0.8) and np.all(res.qvalue[adverse] < 0.05)
-    # "no evidence" is never said without power, nor with AIR below four-fifths.
+    # "no evidence" is never said with AIR below four-fifths, nor without power unless
+    # the group is significantly favoured.
     clear = res.verdict == "no evidence"
-    assert np.all(res.power[clear] >= 0.8) and np.all(res.air[clear] >= 0.8)
-    assert np.all(res.minimum_detectable_air[clear] >= 0.8)
+    assert np.all(res.air[clear] >= 0.8)
+    favoured = (res.air > 1) & (res.qvalue < 0.05)
+    assert np.all(res.power[clear & ~favoured] >= 0.8)
+    assert np.all(res.minimum_detectable_air[clear & ~favoured] >= 0.8)
+    assert np.all(res.verdict[favoured] == "no evidence")
     # Empty groups are "insufficient data".
     assert np.all(res.verdict[(n1 == 0) | (n2 == 0)] == "insufficient data")
     # q-values are BH over the family of defined p-values.

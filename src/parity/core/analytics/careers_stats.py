@@ -14,8 +14,9 @@ not, which live here:
   wins, applied to the *impact ratio* r = the rate ratio oriented so that r < 1 is adverse
   (r = RR when a lower rate is adverse, as for promotions, mobility and rosters; r = 1/RR
   when a higher rate is adverse, as for separations):
-  r < τ and q < α_q → adverse impact; τ ≤ r < 1 and q < α_q → watch; r or q undefined, or
-  not powered → insufficient data; r < τ → watch; otherwise no evidence.
+  r < τ and q < α_q → adverse impact; τ ≤ r < 1 and q < α_q → watch; r > 1 and
+  q < α_q → no evidence; r or q undefined, or not powered → insufficient data; r < τ →
+  watch; otherwise no evidence.
 * :func:`stratified_kind`: the crude-versus-stratified reading of
   :func:`parity.core.stats.compare_crude_and_stratified`, applied to rate ratios.
 """

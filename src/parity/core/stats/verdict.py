@@ -15,15 +15,18 @@ has power ≥ ``target_power`` to detect AIR = τ with these n1, n2 and p2
 2. τ ≤ AIR < 1 and q < α_q                  → "watch"  (significantly below
    parity although above four-fifths; UGESP 1607.4(D) says such differences
    may still be adverse impact)
-3. AIR or q undefined (an empty group, no reference passes), or not
+3. AIR > 1 and q < α_q                      → "no evidence"  (significantly
+   above parity: the focal group is favoured)
+4. AIR or q undefined (an empty group, no reference passes), or not
    powered (p2 = 0 counts as not powered)     → "insufficient data"
-4. AIR < τ (not significant, but powered)   → "watch"
-5. otherwise                                → "no evidence"
+5. AIR < τ (not significant, but powered)   → "watch"
+6. otherwise                                → "no evidence"
 
-A significant result is reported whatever the power (rules 1–2 come first):
-low power makes a real difference hard to see, not a seen one less real. An
-AIR above 1 (the focal group is favoured) gives "no evidence" of adverse impact
-against the focal group when powered, "insufficient data" when not.
+A significant result is reported whatever the power (rules 1–3 come first):
+low power makes a real difference hard to see, not a seen one less real. So a
+group whose rate is significantly above the others' reads "no evidence" of
+adverse impact against it even in a small family; an AIR above 1 that is not
+significant reads "no evidence" when powered and "insufficient data" when not.
 """
 
 from __future__ import annotations
@@ -107,6 +110,7 @@ def verdict_from_power(
     verdict = np.full(r.shape, NO_EVIDENCE, dtype=object)
     verdict[below] = WATCH
     verdict[~defined | ~powered] = INSUFFICIENT_DATA
+    verdict[significant & (r > 1)] = NO_EVIDENCE
     verdict[significant & (r >= air_threshold) & (r < 1)] = WATCH
     verdict[significant & below] = ADVERSE_IMPACT
     return verdict
