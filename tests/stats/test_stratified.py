@@ -217,3 +217,17 @@ def test_messages_for_each_kind() -> None:
     assert none.kind == "not estimable"
     with pytest.raises(ValueError):
         ps.compare_crude_and_stratified(np.zeros((2, 2)))
+
+
+def test_breslow_day_ignores_a_stratum_with_an_empty_row() -> None:
+    # A stratum with no reference applicants once counted as informative through a
+    # variance that rounding left just above zero (4.861 on 2 df instead of 4.843 on 1).
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    from parity.core.stats.stratified import summarise_strata, tables_from_counts
+
+    got = summarise_strata(tables_from_counts([0, 1, 1], [1, 2, 1], [1, 0, 0], [1, 0, 2])).homogeneity
+    want = StratifiedTable([np.array([[0.0, 1], [1, 0]]), np.array([[1.0, 0], [0, 2]])]
+                           ).test_equal_odds(adjust=True)
+    assert got.df == 1
+    assert got.statistic == pytest.approx(want.statistic, rel=1e-9)

@@ -116,11 +116,16 @@ class Formatter:
 
     # ------------------------------------------------------------ codes
     def country(self, iso3: str | None) -> str:
-        """A country's name in this language (Babel's territory names via ISO2)."""
+        """A country's name in this language: the UN's official short name for a Member
+        State (``reference.country_name``); Babel's territory name (via ISO2) only for a
+        place that is not a Member State."""
         if not iso3:
             return "–"
         if iso3 == "XXX":
             return self._("Stateless or non-member")
+        official = reference.country_name(iso3, self.lang)
+        if official:
+            return official
         iso2 = _iso2_of().get(iso3)
         name = _locale(self.lang).territories.get(iso2) if iso2 else None
         return name or iso3

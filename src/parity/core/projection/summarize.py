@@ -127,6 +127,17 @@ def _first_year(mask: npt.NDArray[np.bool_], years: list[int]) -> list[int | Non
     return [years[i] if h else None for i, h in zip(first, hit, strict=True)]
 
 
+def first_likely_year(years: list[int], p_in_band: FloatArray) -> int | None:
+    """The first year from which the level is within the parity band with probability at
+    least 1/2 in that year and every later year of the horizon ("likely within the band
+    from"); None when no such year exists. A level whose chance rises above 1/2 and falls
+    back below it later is not called likely from the earlier year."""
+    for k, year in enumerate(years):
+        if bool(np.all(p_in_band[k:] >= 0.5)):
+            return year
+    return None
+
+
 def targets_table(out: SimulationOutput) -> pl.DataFrame:
     """Per level: the target year, P(in band) then, when the band is likely reached."""
     levels, _, women, known = level_counts(out)
@@ -140,7 +151,6 @@ def targets_table(out: SimulationOutput) -> pl.DataFrame:
         ty = _clip_year(out, target)
         t = ty - out.inputs.base_year
         p_year = inside[:, :, li].mean(0)
-        likely = [y for y, p in zip(years, p_year, strict=True) if p >= 0.5]
         firsts = [y for y in _first_year(inside[:, :, li], years) if y is not None]
         rows.append({
             "level": level, "target_year": target, "evaluated_year": ty,
@@ -149,7 +159,8 @@ def targets_table(out: SimulationOutput) -> pl.DataFrame:
             "share_p05": _f(_q(share[:, t, li], 0.05)), "share_p95": _f(_q(share[:, t, li], 0.95)),
             "p_in_band_at_target": float(p_year[t]),
             "p_reached_by_target": float(inside[:, : t + 1, li].any(1).mean()),
-            "first_likely_year": likely[0] if likely else None,
+            "first_likely_year": first_likely_year(list(years), p_year),
+            "max_p_in_band": float(p_year.max()),
             "median_first_year": int(np.median(firsts)) if len(firsts) > out.runs / 2 else None,
         })
     return pl.DataFrame(rows, schema_overrides={"first_likely_year": pl.Int64,
@@ -194,7 +205,8 @@ def ranges_table(out: SimulationOutput) -> pl.DataFrame:
 
 def states_table(out: SimulationOutput) -> pl.DataFrame:
     """Per Member State: base count and status; at the ranges target year the median count,
-    P(within range), P(un- or under-represented); the first year P(within) ≥ 0.5; expected
+    P(within range), P(un- or under-represented); the first year from which P(within) ≥ 0.5
+    to the end of the horizon (:func:`first_likely_year`); expected
     separations of nationals and the appointments needed by then to reach the first count
     within range (at least one national): that count − base staff + expected separations."""
     inp = out.inputs
@@ -213,7 +225,7 @@ def states_table(out: SimulationOutput) -> pl.DataFrame:
     for i, iso3 in enumerate(inp.nationalities):
         if np.isnan(inp.lower[0, i]) or out.status[0, 0, i] == NO_RANGE:
             continue
-        likely = [y for y, p in zip(inp.years, within[:, i], strict=True) if p >= 0.5]
+        likely = first_likely_year(list(inp.years), within[:, i])
         info = names.get(iso3, (iso3, None))
         rows.append({
             "iso3": iso3, "name": info[0], "regional_group": info[1] if len(info) > 1 else None,
@@ -223,7 +235,7 @@ def states_table(out: SimulationOutput) -> pl.DataFrame:
             "staff_p05": float(np.quantile(n[:, t, i], 0.05)),
             "staff_p95": float(np.quantile(n[:, t, i], 0.95)),
             "p_within_at_target": float(within[t, i]), "p_under_or_unrepresented": float(under[i]),
-            "first_likely_year_within": likely[0] if likely else None,
+            "first_likely_year_within": likely,
             "expected_separations": float(exp_sep[i]), "expected_appointments": float(exp_app[i]),
             "appointments_needed": max(0.0, float(_first_within(inp.lower[t, i], lower_incl)
                                                   - n[0, 0, i] + exp_sep[i])),

@@ -6,6 +6,7 @@ by year and the desirable-range parameters, read from the packaged CSV files.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib.resources import files
 from typing import Any
@@ -78,3 +79,40 @@ def country_regions() -> pl.DataFrame:
     return pl.DataFrame(
         {"iso3": codes, "regional_group": [groups.get(c, NON_MEMBER_GROUP) for c in codes]}
     )
+
+
+#: The six official languages of the United Nations, in the UN's order of their codes.
+UN_LANGUAGES: tuple[str, ...] = ("ar", "zh", "en", "fr", "ru", "es")
+# UNTERM's short names end in the article in brackets ("Gambia (the)", "Afghanistan (l')");
+# a name in a table or a sentence drops it. Other brackets stay ("Bolivia (Plurinational
+# State of)"), as the UN writes them.
+_ARTICLE = re.compile(r"\s*\((?:the|l'|le|la|les|el|las|los)\)$")
+
+
+@lru_cache(maxsize=1)
+def _un_names() -> dict[tuple[str, str, bool], str]:
+    frame = _read("un_country_names_6lang.csv", {"m49": pl.Utf8})
+    names: dict[tuple[str, str, bool], str] = {}
+    for row in frame.iter_rows(named=True):
+        for lang in UN_LANGUAGES:
+            short = row[f"short_{lang}"]
+            if short:
+                names[(row["iso3"], lang, False)] = _ARTICLE.sub("", short.strip())
+            formal = row[f"formal_{lang}"]
+            if formal:
+                names[(row["iso3"], lang, True)] = formal.strip()
+    return names
+
+
+def country_name(iso3: str, lang: str = "en", formal: bool = False) -> str | None:
+    """The UN's official name of a Member State in one of the six official languages.
+
+    Short names by default ("Democratic Republic of the Congo", "République démocratique
+    du Congo"), formal ones with ``formal=True``; from UNTERM via
+    ``data/un_country_names_6lang.csv``. ``lang`` may carry a region or script
+    (``zh_Hans`` reads as ``zh``). None for a code that is not a Member State (the caller
+    chooses its fallback) or a formal name the file lacks (Côte d'Ivoire and Türkiye have
+    formal names in English only).
+    """
+    base = lang.replace("-", "_").split("_")[0].lower()
+    return _un_names().get((iso3, base, formal))

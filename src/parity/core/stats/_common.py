@@ -79,6 +79,15 @@ def chi2_sf(stat: npt.ArrayLike, df: npt.ArrayLike) -> FloatArray:
     return np.asarray(np.where(x < 0, 1.0, p), dtype=np.float64)
 
 
+def any_nan(*arrays: FloatArray) -> npt.NDArray[np.bool_]:
+    """True where any of the (broadcast) arrays is NaN: the entries whose results must be
+    NaN too ("NaN in, NaN out", promised by every function of the package)."""
+    mask = np.zeros(np.broadcast_shapes(*(a.shape for a in arrays)), dtype=bool)
+    for a in arrays:
+        mask = mask | np.isnan(a)
+    return mask
+
+
 def check_alpha(alpha: float) -> None:
     """Raise ``ValueError`` unless 0 < alpha < 1."""
     if not 0.0 < alpha < 1.0:

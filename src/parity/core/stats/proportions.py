@@ -35,6 +35,7 @@ from parity.core.stats._common import (
     Floats,
     Interval,
     TestResult,
+    any_nan,
     as_float,
     check_alpha,
     check_alternative,
@@ -99,7 +100,7 @@ def clopper_pearson_interval(x: npt.ArrayLike, n: npt.ArrayLike, alpha: float = 
     with np.errstate(divide="ignore", invalid="ignore"):
         lower = np.where(xs > 0, stats.beta.ppf(alpha / 2, xs, ns - xs + 1), 0.0)
         upper = np.where(xs < ns, stats.beta.ppf(1 - alpha / 2, xs + 1, ns - xs), 1.0)
-    empty = ~(ns > 0)
+    empty = ~(ns > 0) | any_nan(xs, ns)
     lower = np.where(empty, np.nan, lower).astype(np.float64)
     upper = np.where(empty, np.nan, upper).astype(np.float64)
     return Interval(out(lower), out(upper))
@@ -264,7 +265,7 @@ def koopman_interval(
     """
     a, b, c, d = counts_pair(x1, n1, x2, n2)
     z = z_two_sided(alpha)
-    valid = (b > 0) & (d > 0)
+    valid = (b > 0) & (d > 0) & ~any_nan(a, c)
     # Replace invalid rows by a harmless table so the arithmetic stays finite.
     a_, b_, c_, d_ = (np.where(valid, v, w) for v, w in ((a, 1.0), (b, 2.0), (c, 1.0), (d, 2.0)))
     shape = a_.shape
@@ -374,10 +375,11 @@ def fisher_exact_p(
     """
     check_alternative(alternative)
     a, b, c, d = counts_pair(x1, n1, x2, n2)
-    if np.any((a % 1 != 0) | (b % 1 != 0) | (c % 1 != 0) | (d % 1 != 0)):
+    missing = any_nan(a, b, c, d)
+    if np.any(((a % 1 != 0) | (b % 1 != 0) | (c % 1 != 0) | (d % 1 != 0)) & ~missing):
         raise ValueError("Fisher's exact test needs whole-number counts.")
     result = np.full(a.shape, np.nan)
-    valid = (b > 0) & (d > 0)
+    valid = (b > 0) & (d > 0) & ~missing
     if valid.any():
         ints = [v[valid].astype(np.int64) for v in (a, b, c, d)]
         result[valid] = fisher_exact_pvalues(ints[0], ints[1], ints[2], ints[3], alternative)

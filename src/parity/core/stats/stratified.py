@@ -21,17 +21,15 @@ m1k = a + c (passes), m0k = b + d.
   V = n1 n0 m1 m0 / (n²(n − 1)); without the ½ when uncorrected. The corrected
   numerator is floored at 0, as scipy floors Yates' correction (statsmodels
   does not floor, which only matters when |Σ(a − E)| < ½).
-* Breslow–Day homogeneity test (K − 1 df) with optional Tarone adjustment. Not
-  valid with many sparse strata (use it at grade or job-family level).
+* Breslow–Day homogeneity test (K − 1 df, informative strata) with optional Tarone
+  adjustment. Not valid with many sparse strata (use it at grade or job-family level).
 
 Strata with n_k ≤ 1 carry no information and drop out of every sum. Zero
 conventions for pooled ratios follow the Katz interval: estimate 0 gives
 (0, NaN), estimate +inf gives (NaN, +inf), 0/0 gives NaN throughout.
 
-References: Mantel & Haenszel (1959) JNCI 22:719–748; Greenland & Robins (1985)
-Biometrics 41:55–68; Robins, Breslow & Greenland (1986) Biometrics 42:311–323;
-Breslow & Day (1980) *Statistical Methods in Cancer Research I*; Tarone (1985)
-Biometrika 72:91–95.
+References: Mantel & Haenszel (1959); Greenland & Robins (1985) Biometrics 41:55–68;
+Robins, Breslow & Greenland (1986); Breslow & Day (1980); Tarone (1985).
 """
 
 from __future__ import annotations
@@ -54,6 +52,7 @@ from parity.core.stats._common import (
     out,
     z_two_sided,
 )
+from parity.core.stats.likelihood import profile_risk_ratio_interval
 from parity.core.stats.proportions import chi_square_test
 
 __all__ = [
@@ -124,6 +123,16 @@ class _Cells:
         self.a, self.b, self.c, self.d = a, b, c, d
         self.n = a + b + c + d
         self.n1, self.n0, self.m1, self.m0 = a + b, c + d, a + c, b + d
+        #: comparisons with a missing (NaN) cell in any stratum: their results are NaN
+        self.missing = np.isnan(t).any(axis=(-1, -2)).any(axis=-1)
+
+
+def _with_missing(result: PooledRatio, missing: npt.ArrayLike) -> PooledRatio:
+    """NaN in, NaN out: blank the comparisons that have a missing cell."""
+    if not np.any(missing):
+        return result
+    return PooledRatio(*(out(np.where(missing, np.nan, np.asarray(v, dtype=np.float64)))
+                         for v in (result.estimate, result.lower, result.upper, result.se_log)))
 
 
 def _safe_div(num: FloatArray, den: FloatArray) -> FloatArray:
@@ -176,7 +185,7 @@ def _odds(t: _Cells, z: float) -> PooledRatio:
         + (p * s + q * r).sum(axis=-1) / (2 * r_sum * s_sum)
         + (q * s).sum(axis=-1) / (2 * s_sum**2)
     )
-    return _log_interval(r_sum, s_sum, var, z)
+    return _with_missing(_log_interval(r_sum, s_sum, var, z), t.missing)
 
 
 def mh_risk_ratio(tables: npt.ArrayLike, alpha: float = 0.05) -> PooledRatio:
@@ -187,7 +196,10 @@ def mh_risk_ratio(tables: npt.ArrayLike, alpha: float = 0.05) -> PooledRatio:
         Var(log RR_MH) = Σ_k (n1k·n0k·m1k − a_k·c_k·n_k) / n_k²  /  (R·S).
 
     Interval exp(log RR_MH ± z·SE). With one stratum the variance reduces to the
-    Katz variance 1/a − 1/n1 + 1/c − 1/n0. Reference: Greenland & Robins (1985)
+    Katz variance 1/a − 1/n1 + 1/c − 1/n0. Where a group has no failures in any
+    stratum this variance collapses, and the interval is the profile-likelihood one of
+    :func:`parity.core.stats.likelihood.profile_risk_ratio_interval` (``se_log`` NaN).
+    Reference: Greenland & Robins (1985)
     Biometrics 41:55–68, eq. (13); SAS PROC FREQ documentation, "Adjusted relative
     risks".
     """
@@ -202,7 +214,24 @@ def _risk(t: _Cells, z: float) -> PooledRatio:
     s_sum = _safe_div(c * n1, n).sum(axis=-1)
     num = _safe_div(n1 * n0 * m1 - a * c * n, n**2).sum(axis=-1)
     var = num / (r_sum * s_sum)
-    return _log_interval(r_sum, s_sum, var, z)
+    wald = _log_interval(r_sum, s_sum, var, z)
+    # A group with no failures at all: the Wald variance collapses; use the profile-
+    # likelihood interval (parity.core.stats.likelihood) for those comparisons.
+    used = n > 1
+    boundary = (((np.where(used, t.b, 0.0).sum(axis=-1) == 0)
+                 | (np.where(used, t.d, 0.0).sum(axis=-1) == 0))
+                & (r_sum > 0) & (s_sum > 0))
+    boundary &= ~t.missing
+    if not np.any(boundary):
+        return _with_missing(wald, t.missing)
+    lower, upper, se = (np.array(v, dtype=np.float64) for v in (wald.lower, wald.upper, wald.se_log))
+    for i in np.ndindex(boundary.shape):
+        if not boundary[i]:
+            continue
+        fa, fb, rc, rd = (np.where(used[i], v[i], 0.0) for v in (t.a, t.b, t.c, t.d))
+        _, lower[i], upper[i] = profile_risk_ratio_interval(fa, fb, rc, rd, z)
+        se[i] = np.nan
+    return _with_missing(PooledRatio(wald.estimate, out(lower), out(upper), out(se)), t.missing)
 
 
 def cmh_test(tables: npt.ArrayLike, correction: bool = False) -> TestResult:
@@ -260,7 +289,10 @@ def _breslow_day(t: _Cells, odds: FloatArray, tarone: bool) -> HomogeneityTest:
     disc = np.maximum(big_b**2 + 4.0 * (1.0 - psi_) * psi_ * n1 * m1, 0.0)
     e = np.where(n1 * m1 > 0, 2.0 * psi_ * n1 * m1 / (big_b + np.sqrt(disc)), 0.0)
     inv = 1.0 / e + 1.0 / (n1 - e) + 1.0 / (m1 - e) + 1.0 / (n0 - m1 + e)
-    v = np.where(np.isfinite(inv) & (inv > 0), 1.0 / inv, 0.0)
+    # A stratum with an empty row or column carries no information (computed exactly,
+    # not from a variance that rounding leaves just above zero).
+    margins = (n1 > 0) & (n0 > 0) & (m1 > 0) & (t.m0 > 0)
+    v = np.where(margins & np.isfinite(inv) & (inv > 0), 1.0 / inv, 0.0)
     informative = v > 0
     terms = np.where(informative, (a - e) ** 2 / np.where(informative, v, 1.0), 0.0)
     stat = terms.sum(axis=-1)

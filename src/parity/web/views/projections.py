@@ -95,9 +95,14 @@ def _sentences(data: Data, name: str, fmt: Formatter) -> list[str]:
                  level=_level(fmt, r["level"]), share=fmt.percent(r["share_at_target"]),
                  year=str(r["evaluated_year"]), low=fmt.percent(r["share_p05"]),
                  high=fmt.percent(r["share_p95"]))
+        line += " " + _("Chance of being within the parity band in %(year)s: %(chance)s.",
+                        year=str(r["evaluated_year"]), chance=fmt.percent(r["p_in_band_at_target"], 0))
+        # "likely" only where every later year has a chance of at least one half
         if r["first_likely_year"] is not None:
             line += " " + _("Likely within the parity band from %(year)s.",
                             year=str(r["first_likely_year"]))
+        elif (r.get("max_p_in_band") or 0.0) >= 0.5:
+            line += " " + _("Not likely to stay within the parity band in the horizon.")
         else:
             line += " " + _("Not likely within the parity band in the horizon.")
         lines.append(line)
@@ -187,8 +192,8 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                 Chart("comparison", _("Median share of women in the target year under the "
                                       "baseline and under %(scenario)s.",
                                       scenario=scenario_label), compare_chart)],
-        notes=[_("A level is likely within the band from the first year in which at least half "
-                 "of the runs put it there."),
+        notes=[_("A level is likely within the band from the first year after which at least "
+                 "half of the runs put it there in every year of the horizon."),
                _("The page runs %(runs)s simulations per scenario with a fixed seed; the "
                  "command 'parity project' runs more.", runs=fmt.integer(RUNS))],
     )
