@@ -159,7 +159,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                   Column("selection_ratio", N_("Selection-rate ratio"), "decimal"),
                   Column("selection_ratio_low", N_("Ratio: lower limit"), "decimal"),
                   Column("selection_ratio_high", N_("Ratio: upper limit"), "decimal"),
-                  Column("shortfall", N_("Shortfall (persons)"), "int"),
+                  Column("shortfall_persons", N_("Shortfall (persons)"), "int"),
                   Column("verdict_label", N_("Verdict"))]
     dec_cols = [group_col, Column("stage_label", N_("Stage")),
                 Column("stage_ratio", N_("Selection-rate ratio"), "decimal"),
