@@ -55,6 +55,8 @@ from parity.core.analytics.careers_stats import (
 )
 from parity.core.errors import UserInputError
 from parity.core.stats import (
+    PooledRateRatio,
+    PooledRatio,
     bh_adjust,
     cmh_test,
     compare_crude_and_stratified,
@@ -207,12 +209,17 @@ class ComparisonReport:
 
 
 def compare_blocks(blocks: Sequence[Block], *, kind: Kind, reference: str,
-                   stratified: bool = False, alpha: float = 0.05,
-                   threshold: float = 0.8) -> list[ComparisonReport]:
+                   stratified: bool = False, alpha: float = 0.05, threshold: float = 0.8,
+                   absent_reference: Literal["error", "none"] = "error",
+                   ) -> list[ComparisonReport]:
     """Compare every block's groups with the reference (one vectorised pass over all
     blocks); blocks sharing a ``family`` share one Benjamini–Hochberg family. With
-    ``stratified``, the q-value and verdict use the stratified (Mantel–Haenszel) test."""
-    prepared = [_prepare(b, reference) for b in blocks]
+    ``stratified``, the q-value and verdict use the stratified (Mantel–Haenszel) test.
+
+    A reference label that names no group of a block is an error, or with
+    ``absent_reference="none"`` (for callers that checked it against a wider table) leaves
+    that block without a reference."""
+    prepared = [_prepare(b, reference, absent_reference) for b in blocks]
     cells = [np.concatenate([p[key][p["compared"]] for p in prepared]) if prepared
              else np.zeros((0, 1)) for key in ("x1", "n1", "x2", "n2")]
     rho_dir = np.concatenate([np.full(int(p["compared"].sum()), b.direction == "lower")
@@ -242,12 +249,21 @@ def compare_blocks(blocks: Sequence[Block], *, kind: Kind, reference: str,
     return reports
 
 
-def _prepare(block: Block, reference: str) -> dict[str, npt.NDArray[np.generic]]:
+def _prepare(block: Block, reference: str,
+             absent: str) -> dict[str, npt.NDArray[np.generic]]:
     labels = list(block.labels)
-    rule = check_reference(reference, labels)
     x, n = block.x, block.n
     xt, nt = x.sum(-1), n.sum(-1)
-    ref = choose_reference(xt, nt, rule, labels, direction=block.direction, size=block.size)
+    ref: IndexArray | None
+    try:
+        rule = check_reference(reference, labels)
+    except UserInputError:
+        if absent != "none":
+            raise
+        ref = np.full(xt.shape[:-1], -1, dtype=np.int64)
+    else:
+        ref = choose_reference(xt, nt, rule, labels, direction=block.direction,
+                               size=block.size)
     x2, n2 = reference_counts(x, n, ref)
     n_p, n_g = xt.shape
     own = np.zeros((n_p, n_g), dtype=bool) if ref is None else (
@@ -288,7 +304,10 @@ def _statistics(x1k: FloatArray, n1k: FloatArray, x2k: FloatArray, n2k: FloatArr
         out["power"] = power
     with np.errstate(divide="ignore", invalid="ignore"):
         out["difference"] = np.where(b > 0, a / b, np.nan) - ref_rate
-    out["shortfall"] = np.asarray(shortfall_vs_reference(a, b, c, d), dtype=np.float64)
+    if kind == "proportion":
+        out["shortfall"] = np.asarray(shortfall_vs_reference(a, b, c, d), dtype=np.float64)
+    else:  # events expected at the reference rate minus observed (events may exceed time)
+        out["shortfall"] = b * ref_rate - a
     if stratified:
         out |= _stratified(x1k, n1k, x2k, n2k, out, kind, lower_adverse, alpha, threshold)
     return out
@@ -300,6 +319,7 @@ def _stratified(x1k: FloatArray, n1k: FloatArray, x2k: FloatArray, n2k: FloatArr
                 threshold: float) -> dict[str, npt.NDArray[np.generic]]:
     """Mantel–Haenszel pooled ratio, its test, and the crude-versus-stratified reading."""
     notes: list[tuple[str | None, str | None]] = []
+    mh: PooledRatio | PooledRateRatio
     if kind == "proportion":
         tables = tables_from_counts(x1k, n1k, x2k, n2k)
         mh = mh_risk_ratio(tables, alpha)
@@ -314,7 +334,7 @@ def _stratified(x1k: FloatArray, n1k: FloatArray, x2k: FloatArray, n2k: FloatArr
         ratio = np.asarray(crude["ratio"], dtype=np.float64)
         p = np.asarray(crude["p_value"], dtype=np.float64)
         for i, low in enumerate(lower_adverse):
-            side = "lower" if low else "higher"
+            side: Direction = "lower" if low else "higher"
             notes.append(stratified_kind(float(oriented(ratio[i], side)), float(p[i]),
                                          float(oriented(est[i], side)), float(mh_p[i]),
                                          alpha, threshold))

@@ -100,7 +100,7 @@ def decomposition(grid: Grid, chain: Sequence[str], reference: str,
                    overall_ratio_high=[r.high for r in readings],
                    shortfall=list(dec.total_shortfall),
                    shortfall_persons=[None if not np.isfinite(v) else int(v) for v in
-                                      round_half_away(dec.total_shortfall)],
+                                      np.atleast_1d(round_half_away(dec.total_shortfall))],
                    gap_reading=[r.reading for r in readings],
                    gap_stage=list(gaps), sentence=sentences)
     return _finish(pl.DataFrame(table, strict=False)), _finish(
