@@ -206,3 +206,17 @@ def test_clean_round_never_gives_negative_zero() -> None:
     values = clean_round([-0.001, -0.0, 0.004, -0.006, math.nan], 2)
     assert [f"{v:+.2f}" for v in values[:4]] == ["+0.00", "+0.00", "+0.00", "-0.01"]
     assert not np.signbit(values[:3]).any() and math.isnan(values[4])
+
+
+def test_the_report_as_a_tidy_frame() -> None:
+    (report,) = compare_blocks([_block(COUNTS)], kind="proportion", reference="B")
+    frame = report.frame()
+    assert frame.columns[:8] == ["panel", "group", "count", "n", "rate", "rate_low",
+                                 "rate_high", "reference"]
+    assert {"ratio", "q_value", "difference", "shortfall", "shortfall_persons",
+            "verdict"} <= set(frame.columns)
+    b = frame.filter(pl.col("group") == "B").row(0, named=True)
+    assert b["ratio"] is None and b["verdict"] is None and b["reference"] == "B"
+    a = frame.filter(pl.col("group") == "A").row(0, named=True)
+    assert a["shortfall"] == pytest.approx(200 * 60 / 250 - 30)
+    assert a["shortfall_persons"] == 18 and a["verdict"] == report.verdicts[0, 0]

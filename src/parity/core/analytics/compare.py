@@ -42,10 +42,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 
 from parity.core.analytics.careers_stats import (
     Direction,
@@ -206,6 +207,25 @@ class ComparisonReport:
     strata: dict[str, npt.NDArray[np.generic]] = field(default_factory=dict)
     #: The verdict per row (None for the reference's own row).
     verdicts: ObjectArray = field(default_factory=lambda: np.empty((0, 0), dtype=object))
+
+    def frame(self) -> pl.DataFrame:
+        """The report as one tidy record per panel × group (``panel`` is the panel's
+        index), in the order by group, reference, ratio, difference, strata, verdict;
+        undefined numbers are null."""
+        n_p, n_g = self.is_reference.shape
+        columns: dict[str, Any] = {"panel": np.repeat(np.arange(n_p), n_g),
+                                   "group": list(self.labels) * n_p}
+        columns |= {k: v.reshape(-1) for k, v in self.by_group.items()}
+        columns |= {"reference": self.reference.reshape(-1).tolist(),
+                    "reference_rate": self.reference_rate.reshape(-1)}
+        columns |= {k: v.reshape(-1) for k, v in self.ratio.items()}
+        columns |= {k: v.reshape(-1) for k, v in self.difference.items()}
+        columns |= {k: (v.reshape(-1).tolist() if v.dtype.kind == "O" else v.reshape(-1))
+                    for k, v in self.strata.items()}
+        columns["verdict"] = self.verdicts.reshape(-1).tolist()
+        frame = pl.DataFrame(columns, nan_to_null=True, strict=False)
+        return frame.with_columns(pl.col("shortfall_persons").cast(pl.Int64),
+                                  pl.col("reference", "verdict").cast(pl.Utf8))
 
 
 def compare_blocks(blocks: Sequence[Block], *, kind: Kind, reference: str,
