@@ -163,13 +163,13 @@ def test_references() -> None:
     best = compare(table, ["group"], [], kind="rate", exposure="staff_years",
                    outcomes=["separation"], directions={"separation": "higher"}, reference="best")
     # For separations the most favourable group has the lowest rate (with an event and
-    # 100 staff-years): B.
+    # at least 30 staff-years, the one rule shared with the funnel): B.
     assert set(best["reference"].to_list()) == {"B"}
     assert best.filter(pl.col("group") == "B")["verdict"].to_list() == [None]
     fixed = compare(table, ["group"], [], kind="rate", exposure="staff_years",
                     outcomes=["separation"], directions={"separation": "higher"}, reference="d")
     assert set(fixed["reference"].to_list()) == {"D"}
-    with pytest.raises(UserInputError, match="not among the groups"):
+    with pytest.raises(UserInputError, match="not one of the groups"):
         compare(table, ["group"], [], kind="rate", exposure="staff_years",
                 outcomes=["separation"], directions={"separation": "higher"}, reference="Z")
 

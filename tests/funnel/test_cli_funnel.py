@@ -23,7 +23,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "funnel.md"
 STAGE_KEYS = ["regional_group", "stage", "count", "share", "previous_count", "pass_rate",
               "pass_rate_low", "pass_rate_high", "reference", "reference_pass_rate",
               "selection_ratio", "selection_ratio_low", "selection_ratio_high", "p_value",
-              "q_value", "shortfall", "power", "verdict"]
+              "q_value", "shortfall", "shortfall_persons", "power", "verdict"]
 STRATIFIED_KEYS = ["regional_group", "stage", "strata", "strata_used", "reference",
                    "crude_ratio", "crude_p_value", "pooled_ratio", "pooled_ratio_low",
                    "pooled_ratio_high", "pooled_odds_ratio", "pooled_odds_ratio_low",
@@ -32,10 +32,12 @@ STRATIFIED_KEYS = ["regional_group", "stage", "strata", "strata_used", "referenc
                    "message", "verdict"]
 DECOMPOSITION_KEYS = ["regional_group", "stage", "reference", "stage_ratio", "log_share",
                       "se_log", "shortfall", "gap_stage"]
-SUMMARY_KEYS = ["regional_group", "reference", "overall_ratio", "shortfall", "gap_stage",
-                "sentence"]
+SUMMARY_KEYS = ["regional_group", "reference", "overall_ratio", "overall_ratio_low",
+                "overall_ratio_high", "shortfall", "shortfall_persons", "gap_reading",
+                "gap_stage", "sentence"]
 TREND_TEST_KEYS = ["regional_group", "stage", "first_year", "last_year", "years",
-                   "first_pass_rate", "last_pass_rate", "slope", "z", "p_value", "q_value",
+                   "first_pass_rate", "last_pass_rate", "trend_first_pass_rate",
+                   "trend_last_pass_rate", "slope", "slope_pp", "z", "p_value", "q_value",
                    "direction"]
 TIMELINE_KEYS = ["grade", "openings", "selected", "censored", "median_days",
                  "median_days_low", "median_days_high", "p25_days", "p75_days",

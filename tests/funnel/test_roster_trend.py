@@ -90,6 +90,14 @@ def test_trend_by_year_and_cochran_armitage(tmp_path: Path) -> None:
     assert test["direction"] == "falling"
     assert (test["first_year"], test["last_year"], test["years"]) == (2019, 2021, 3)
     assert test["first_pass_rate"] == pytest.approx(120 / 200)
+    # The rates shown beside the slope are the weighted least-squares line's (numpy's
+    # polyfit with weights √n), so they move in the slope's direction.
+    b, a = np.polyfit(years, x / n, 1, w=np.sqrt(n))
+    assert test["slope"] == pytest.approx(b)
+    assert test["trend_first_pass_rate"] == pytest.approx(a + b * 2019)
+    assert test["trend_last_pass_rate"] == pytest.approx(a + b * 2021)
+    assert (test["trend_last_pass_rate"] - test["trend_first_pass_rate"]) * test["slope"] > 0
+    assert test["slope_pp"] == round(100 * b, 2)
     overall = report.trend_tests.filter(regional_group="AFR", stage="overall").row(0, named=True)
     xs = np.array([YEARS[y][0][5] for y in (2019, 2020, 2021)], dtype=float)
     assert overall["z"] == pytest.approx(_cochran_armitage(xs, n, years))

@@ -44,19 +44,22 @@ def _half_away(v: float) -> int:
     return int(math.copysign(math.floor(abs(v) + 0.5), v))
 
 
-def _reference(rule: str, g: str, xs: dict[str, int], ns: dict[str, int]) -> tuple[str, int, int] | None:
-    """(label, x2, n2) of the reference of group g at one stage, by an independent reading."""
+def _reference(rule: str, g: str, xs: dict[str, int],
+               ns: dict[str, int]) -> tuple[str, int, int] | str | None:
+    """(label, x2, n2) of the reference of group g at one stage, by an independent reading;
+    "itself" when g is the reference, None when no group qualifies."""
     if rule == "others":
         return ("all others", sum(v for k, v in xs.items() if k != g),
                 sum(v for k, v in ns.items() if k != g))
     if rule == "highest":
-        cands = [k for k in xs if ns[k] >= 30]
+        # At least 30 entering and one pass; no fallback when no group qualifies.
+        cands = [k for k in xs if ns[k] >= 30 and xs[k] > 0]
         if not cands:
             return None
         best = sorted(cands, key=lambda k: (-xs[k] / ns[k], -ns[k], GROUP_ORDER.index(k)))[0]
     else:
         best = rule
-    return None if best == g else (best, xs[best], ns[best])
+    return "itself" if best == g else (best, xs[best], ns[best])
 
 
 def koopman(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
@@ -128,9 +131,14 @@ def check_stage_table(table: pl.DataFrame, data: dict[str, list[int]], rule: str
                 assert r["pass_rate_low"] == pytest.approx(low, abs=1e-12)
                 assert r["pass_rate_high"] == pytest.approx(high, abs=1e-12)
             ref = _reference(rule, g, xs, ns)
-            if ref is None:
+            if ref == "itself":
                 assert r["selection_ratio"] is None and r["verdict"] is None
                 continue
+            if ref is None:  # no group qualifies as the reference: nothing to compare with
+                assert r["selection_ratio"] is None and r["reference"] is None
+                assert r["verdict"] == "insufficient data"
+                continue
+            assert not isinstance(ref, str)
             label, x2, n2 = ref
             assert r["reference"] == label
             if n1 == 0 or n2 == 0:
@@ -153,7 +161,8 @@ def check_stage_table(table: pl.DataFrame, data: dict[str, list[int]], rule: str
                 assert r["selection_ratio_high"] == pytest.approx(hi, rel=1e-6)
             fisher = stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
             assert r["p_value"] == pytest.approx(fisher, rel=1e-9, abs=1e-12)
-            assert r["shortfall"] == _half_away(n1 * p2 - x1)
+            assert r["shortfall"] == pytest.approx(n1 * p2 - x1)
+            assert r["shortfall_persons"] == _half_away(n1 * p2 - x1)
             family.append(((g, stage), r["p_value"]))
     if family:
         qs = multipletests([p for _, p in family], method="fdr_bh")[1]
@@ -167,7 +176,7 @@ def check_stage_table(table: pl.DataFrame, data: dict[str, list[int]], rule: str
         s = STAGES.index(stage)
         ref = _reference(rule, g, {k: data[k][s] for k in groups},
                          {k: data[k][s - 1] for k in groups})
-        assert ref is not None
+        assert isinstance(ref, tuple)
         air = math.nan if r["selection_ratio"] is None else r["selection_ratio"]
         expected = _verdict(air, r["q_value"], data[g][s - 1], ref[2], ref[1] / ref[2])
         assert r["verdict"] == expected, (g, stage, r)

@@ -209,3 +209,29 @@ def test_decomposition_identities_against_all_others(tmp_path: Path) -> None:
         assert sum(shortfalls[:5]) == pytest.approx(shortfalls[5])
         stage = report.stages.filter(regional_group=group)["selection_ratio"].to_list()[1:]
         assert stage == pytest.approx(ratios[:5])
+
+
+def test_a_stage_flagged_as_a_simpson_reversal_is_named_with_a_warning(tmp_path: Path) -> None:
+    """AFR applies mostly to the grade where few pass: crude 390/1100 against 875/1100
+    (ratio 0.45), but within each grade AFR passes screening more often (0.30 vs 0.25,
+    0.90 vs 0.85). The whole gap opens at screening, which the sentence names, and says
+    that the stratified section reverses it."""
+    cells = _stratified_cells({"P-2": (300, 1000, 25, 100), "P-4": (90, 100, 850, 1000)})
+    with _store(tmp_path, cells) as store:
+        report = funnel_report(store, ["regional_group"], strata="grade", reference="WEOG",
+                               decompose=True)
+        plain = funnel_report(store, ["regional_group"], reference="WEOG", decompose=True)
+    assert report.stratified is not None and report.summary is not None
+    row = report.stratified.filter(regional_group="AFR", stage="screened").row(0, named=True)
+    assert row["simpson"] == "reversal"
+    assert row["crude_ratio"] == pytest.approx((390 / 1100) / (875 / 1100))
+    assert row["pooled_ratio"] > 1
+    summary = report.summary.filter(regional_group="AFR").row(0, named=True)
+    assert (summary["gap_reading"], summary["gap_stage"]) == ("opens at", "screened")
+    assert summary["sentence"].endswith(
+        "most of the gap opens at screening (100% of the log ratio); but within grade the "
+        "comparison at screening reverses (Simpson's paradox), so read it with the stratified "
+        "comparison.")
+    # Without strata there is nothing to flag.
+    assert plain.summary is not None
+    assert "Simpson" not in plain.summary.filter(regional_group="AFR")["sentence"].item()

@@ -132,9 +132,66 @@ def test_methods_funnel_sentence_and_tie_goes_to_earliest_stage() -> None:
     )
 
 
-def test_offsetting_stage_is_mentioned() -> None:
-    d = ps.decompose_funnel([1000, 300, 150, 60], [1000, 500, 150, 75], ["a", "b", "c"])
-    share = d.log_share[0]
-    assert share[0] > 1 and share[1] < 0
+def test_sentence_names_the_stage_with_an_offset() -> None:
+    # Stage ratios 0.8, 1.1, 0.758 (overall 0.667): b favours the group, c carries 68 %
+    # of the log ratio (between 50 % and 100 %), the interval excludes 1, 1,000 selections.
+    d = ps.decompose_funnel([10000, 4000, 2200, 1000], [10000, 5000, 2500, 1500],
+                            ["a", "b", "c"])
+    assert d.log_share[0] == pytest.approx([0.550, -0.235, 0.685], abs=5e-4)
+    (read,) = ps.read_gaps(d)
+    assert (read.reading, read.stage) == ("opens at", "c") and read.high < 1
     (sentence,) = ps.describe_funnel(d, ["X"])
-    assert "partly offset at other stages" in sentence
+    assert sentence == ("Applicants from X are selected at 0.67 times the rate of the "
+                        "reference; most of the gap opens at c (68% of the log ratio, partly "
+                        "offset at other stages).")
+
+
+def test_sentence_when_stages_pull_in_different_directions() -> None:
+    # Overall 0.96 with a at −0.51 and b at +0.51 on the log scale: shares of +1251 % and
+    # −1251 %; large enough that the interval excludes 1, but no stage "opens" the gap.
+    d = ps.decompose_funnel([10**6, 300000, 150000, 120000], [10**6, 500000, 150000, 125000],
+                            ["a", "b", "c"])
+    (read,) = ps.read_gaps(d)
+    assert read.high < 1 and (read.reading, read.stage) == ("mixed", None)
+    (sentence,) = ps.describe_funnel(d, ["X"])
+    assert sentence == ("Applicants from X are selected at 0.96 times the rate of the "
+                        "reference; the stages pull in different directions (a +1251%, "
+                        "b -1251%, c +100% of the log ratio), so no single stage opens the gap.")
+
+
+def test_sentence_with_too_few_selections() -> None:
+    # 2 selections: a ratio of 0.07 whose interval excludes 1, but no stage is named.
+    d = ps.decompose_funnel([100, 10, 5, 2], [10000, 5000, 4000, 3000], ["a", "b", "c"])
+    (read,) = ps.read_gaps(d)
+    assert read.high < 1 and read.reading == "too few selections"
+    (sentence,) = ps.describe_funnel(d, ["X"])
+    assert sentence == ("Applicants from X are selected at 0.07 times the rate of the "
+                        f"reference, from only 2 selections; a stage is named only from "
+                        f"{ps.MIN_SELECTIONS} selections.")
+    assert ps.describe_funnel(d, ["X"], min_selections=2)[0].endswith(
+        "of the log ratio).")
+
+
+def test_sentence_when_the_interval_includes_parity() -> None:
+    # 0.80 with 60 selections: Katz 95 % interval 0.58–1.11 (log SE √(1/60 − 1/1000 +
+    # 1/75 − 1/1000) = 0.168), so the gap is not attributed to a stage.
+    d = ps.decompose_funnel([1000, 300, 150, 60], [1000, 500, 150, 75], ["a", "b", "c"])
+    low, high = ps.overall_interval(d)
+    se = math.sqrt(1 / 60 - 1 / 1000 + 1 / 75 - 1 / 1000)
+    assert low[0] == pytest.approx(0.8 * math.exp(-1.959964 * se), rel=1e-6)
+    assert high[0] == pytest.approx(0.8 * math.exp(1.959964 * se), rel=1e-6)
+    (sentence,) = ps.describe_funnel(d, ["X"])
+    assert sentence == ("Applicants from X are selected at 0.80 times the rate of the "
+                        "reference (95% CI 0.58–1.11, which includes parity); the gap is not "
+                        "attributed to a stage.")
+
+
+def test_a_simpson_reversal_is_never_named_silently() -> None:
+    d = ps.decompose_funnel([10000, 4000, 2200, 1000], [10000, 5000, 2500, 1500],
+                            ["a", "b", "c"])
+    (flagged,) = ps.describe_funnel(d, ["X"], reversals=[{"c"}], stratum="grade")
+    assert flagged.endswith("opens at c (68% of the log ratio, partly offset at other "
+                            "stages); but within grade the comparison at c reverses (Simpson's "
+                            "paradox), so read it with the stratified comparison.")
+    (other,) = ps.describe_funnel(d, ["X"], reversals=[{"a"}])
+    assert "Simpson" not in other

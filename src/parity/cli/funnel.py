@@ -78,7 +78,8 @@ def _compact_stages(frame: pl.DataFrame, keys: list[str], flow: str) -> pl.DataF
                                     r["selection_ratio_high"], False)
         row["p"] = _p(r["p_value"])
         row["q"] = _p(r["q_value"])
-        row["shortfall"] = "–" if r["shortfall"] is None else f"{r['shortfall']:,}"
+        persons = r["shortfall_persons"]
+        row["shortfall"] = "–" if persons is None else f"{persons:,}"
         if show_ref:
             row["reference"] = r["reference"] or "–"
         row["verdict"] = r["verdict"] or ""
@@ -136,9 +137,10 @@ def _print_funnel(report: Any) -> None:
         t = report.trend_tests
         rows = [{**{k: str(r[k]) for k in keys}, "stage": r["stage"],
                  "years": f"{r['first_year']}–{r['last_year']}",
-                 "pass rate first→last": f"{_pct(r['first_pass_rate'])} → "
-                                         f"{_pct(r['last_pass_rate'])}",
-                 "slope/year": "–" if r["slope"] is None else f"{100 * r['slope']:+.2f} pp",
+                 "trend line first→last": f"{_pct(r['trend_first_pass_rate'])} → "
+                                          f"{_pct(r['trend_last_pass_rate'])}",
+                 "slope/year": "–" if r["slope_pp"] is None else
+                 f"{r['slope_pp']:+.2f} pp" if r["slope_pp"] else "0.00 pp",
                  "z": _num(r["z"]), "q": _p(r["q_value"]), "trend": r["direction"]}
                 for r in t.iter_rows(named=True)]
         print_table(pl.DataFrame(rows), console=console,

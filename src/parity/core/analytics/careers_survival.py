@@ -30,7 +30,6 @@ import polars as pl
 from scipy import stats as sps
 
 from parity.core.analytics.careers_compare import (
-    BEST_ALIASES,
     REFERENCE_OTHERS,
     check_reference,
     label,
@@ -52,7 +51,10 @@ from parity.core.analytics.careers_exposure import (
     by_dimensions,
 )
 from parity.core.analytics.careers_stats import DIRECTION_TEXT, rate_verdict
+from parity.core.analytics.compare import check_reference as reference_rule
+from parity.core.analytics.compare import choose_reference
 from parity.core.backend import Backend
+from parity.core.errors import UserInputError
 from parity.core.stats import bh_adjust, kaplan_meier, logrank_test
 
 _FAR = ibis.literal("9999-12-31").cast("date")
@@ -204,7 +206,7 @@ def survival_table(counts: pl.DataFrame, dims: Sequence[str], strata: Sequence[s
                 rec["reference"] = "all others"
             else:
                 t2, e2 = data.get(ref, (np.zeros(0), np.zeros(0)))
-                rec["reference"] = label(ref) if ref in data else reference
+                rec["reference"] = label(ref) if ref in data else None
             is_ref = ref is not None and g == ref
             rec |= _versus(t1, e1, t2, e2, alpha, threshold) if not is_ref else dict.fromkeys(
                 ("ratio", "ratio_low", "ratio_high", "p_value", "power"), float("nan"))
@@ -213,19 +215,29 @@ def survival_table(counts: pl.DataFrame, dims: Sequence[str], strata: Sequence[s
     return _finish(rows, dims, strata, horizon, alpha, threshold)
 
 
+#: The reference key when no group of a layer can be the reference.
+NO_REFERENCE: tuple[object, ...] = ("\0none",)
+
+
 def _pick_reference(data: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]],
                     groups: list[tuple[object, ...]], reference: str) -> tuple[object, ...] | None:
+    """None for "others"; else the reference group by the one rule of
+    :func:`parity.core.analytics.compare.choose_reference` ("best": the highest promotion
+    rate among groups with at least 30 spells and a promotion, no fallback), or a key
+    that names no group of this layer (then nobody is compared)."""
     if reference.lower() == REFERENCE_OTHERS:
         return None
-    if reference.lower() in BEST_ALIASES:
-        def rate(g: tuple[object, ...]) -> float:
-            t, e = data[g]
-            return float(e.sum() / t.sum()) if t.sum() > 0 and e.sum() > 0 else -1.0
-        eligible = [g for g in groups if data[g][0].size >= 30 and rate(g) > 0] or [
-            g for g in groups if rate(g) > 0] or groups
-        return max(eligible, key=rate)
-    wanted = reference.strip().lower()
-    return next((g for g in groups if label(g).lower() == wanted), ("\0missing",))
+    labels = [label(g) for g in groups]
+    try:
+        rule = reference_rule(reference, labels)
+    except UserInputError:
+        return NO_REFERENCE
+    events = np.array([[data[g][1].sum() for g in groups]], dtype=np.float64)
+    time = np.array([[data[g][0].sum() for g in groups]], dtype=np.float64)
+    spells = np.array([[data[g][0].size for g in groups]], dtype=np.float64)
+    chosen = choose_reference(events, time, rule, labels, size=spells)
+    assert chosen is not None
+    return groups[int(chosen[0])] if chosen[0] >= 0 else NO_REFERENCE
 
 
 def _finish(rows: list[dict[str, object]], dims: Sequence[str], strata: Sequence[str],

@@ -224,7 +224,8 @@ def report_from_counts(
             notes.append("Breslow–Day is not valid with many sparse strata such as single "
                          "openings; test homogeneity with --strata grade or job_family.")
     if decompose:
-        report["decomposition"], report["summary"] = decomposition(grid, chain, reference)
+        report["decomposition"], report["summary"] = decomposition(
+            grid, chain, reference, report.get("stratified"))
     if trend:
         report["trend"], report["trend_tests"] = trend_statistics(
             full.collapse(["year"], regular), dims, STAGES, steps, reference, grid.groups)

@@ -8,7 +8,13 @@ people at every stage for these identities to hold, so:
 * ``others``: all other applicants (per group);
 * a fixed group: that group;
 * ``highest``: the group with the highest overall selection rate among groups with at
-  least 30 applications received (one group for the whole funnel).
+  least :data:`~parity.core.analytics.compare.MIN_REFERENCE` applications received and one
+  selection (one group for the whole funnel; no fallback).
+
+The summary's sentence names the stage where the gap opens only when
+:func:`parity.core.stats.read_gaps` allows it (enough selections, an overall interval
+that excludes 1, stage shares that do not pull in different directions), and says so when
+the stratified section flags that stage as a Simpson reversal.
 """
 
 from __future__ import annotations
@@ -19,14 +25,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from parity.core.analytics.compare import OTHERS_LABEL, check_reference, choose_reference
 from parity.core.analytics.funnel_dims import subject
-from parity.core.analytics.funnel_stats import (
-    OTHERS_LABEL,
-    Grid,
-    check_reference,
-    choose_reference,
-)
-from parity.core.stats import decompose_funnel, describe_funnel, gap_stage
+from parity.core.analytics.funnel_stats import Grid
+from parity.core.stats import decompose_funnel, describe_funnel, read_gaps, round_half_away
 
 FIELDS: tuple[str, ...] = ("stage", "reference", "stage_ratio", "log_share", "se_log",
                            "shortfall", "gap_stage")
@@ -34,14 +36,16 @@ FIELDS: tuple[str, ...] = ("stage", "reference", "stage_ratio", "log_share", "se
 STAGE_NOUNS: dict[str, str] = {"screened": "screening", "assessed": "assessment",
                                "interviewed": "interview", "recommended": "recommendation",
                                "selected": "selection"}
-SUMMARY_FIELDS: tuple[str, ...] = ("reference", "overall_ratio", "shortfall", "gap_stage",
-                                   "sentence")
+SUMMARY_FIELDS: tuple[str, ...] = ("reference", "overall_ratio", "overall_ratio_low",
+                                   "overall_ratio_high", "shortfall", "shortfall_persons",
+                                   "gap_reading", "gap_stage", "sentence")
 
 
-def decomposition(grid: Grid, chain: Sequence[str],
-                  reference: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def decomposition(grid: Grid, chain: Sequence[str], reference: str,
+                  stratified: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(table, summary): one record per group × stage (and an ``overall`` record per
-    group), and one plain-English sentence per group. ``grid`` has one panel."""
+    group), and one plain-English sentence per group. ``grid`` has one panel;
+    ``stratified`` is the stratified section, whose Simpson reversals the sentences name."""
     labels = grid.labels
     rule = check_reference(reference, labels)
     focal = np.stack([grid.column(s)[0] for s in chain], -1)  # (G, C)
@@ -66,9 +70,14 @@ def decomposition(grid: Grid, chain: Sequence[str],
     back = dict(zip(nouns, chain[1:], strict=True))
     dec = decompose_funnel(focal[keep], ref_rows[keep], stages=nouns)
     names = [subject(grid.group_cols, grid.groups[g]) for g in keep]
-    sentences = describe_funnel(dec, [n[0].upper() + n[1:] for n in names],
-                                reference_name=ref_name, subject="{group}")
-    gaps = [None if g is None else back[g] for g in gap_stage(dec)]
+    flagged = _reversals(stratified, grid, keep)
+    sentences = describe_funnel(
+        dec, [n[0].upper() + n[1:] for n in names], reference_name=ref_name,
+        subject="{group}", reversals=[{STAGE_NOUNS.get(s, s) for s in f} for f in flagged],
+        stratum=str(stratified["strata"][0]) if stratified is not None and
+        stratified.height else "strata")
+    readings = read_gaps(dec)
+    gaps = [None if r.stage is None else back[r.stage] for r in readings]
     table: dict[str, list[object]] = {c: [] for c in (*grid.group_cols, *FIELDS)}
     for i, g in enumerate(keep):
         rows = [(s, dec.stage_air[i, j], dec.log_share[i, j], dec.stage_se_log[i, j],
@@ -86,10 +95,32 @@ def decomposition(grid: Grid, chain: Sequence[str],
     summary: dict[str, list[Any]] = {
         c: [grid.groups[g][j] for g in keep] for j, c in enumerate(grid.group_cols)}
     summary.update(reference=[ref_label] * keep.size,
-                   overall_ratio=list(dec.overall_air), shortfall=list(dec.total_shortfall),
+                   overall_ratio=list(dec.overall_air),
+                   overall_ratio_low=[r.low for r in readings],
+                   overall_ratio_high=[r.high for r in readings],
+                   shortfall=list(dec.total_shortfall),
+                   shortfall_persons=[None if not np.isfinite(v) else int(v) for v in
+                                      np.atleast_1d(round_half_away(dec.total_shortfall))],
+                   gap_reading=[r.reading for r in readings],
                    gap_stage=list(gaps), sentence=sentences)
     return _finish(pl.DataFrame(table, strict=False)), _finish(
         pl.DataFrame(summary, strict=False))
+
+
+def _reversals(stratified: pl.DataFrame | None, grid: Grid,
+               keep: np.ndarray) -> list[set[str]]:
+    """Per kept group, the stages the stratified section flags as a Simpson reversal."""
+    flagged: list[set[str]] = [set() for _ in keep]
+    if stratified is None or stratified.height == 0:
+        return flagged
+    where = {grid.groups[g]: i for i, g in enumerate(keep)}
+    cols = list(grid.group_cols)
+    for row in stratified.filter(pl.col("simpson") == "reversal").select(
+            *cols, "stage").iter_rows():
+        i = where.get(tuple(row[:-1]))
+        if i is not None:
+            flagged[i].add(str(row[-1]))
+    return flagged
 
 
 def _finish(frame: pl.DataFrame) -> pl.DataFrame:
@@ -107,6 +138,8 @@ def _empty(grid: Grid) -> pl.DataFrame:
 
 def _empty_summary(grid: Grid) -> pl.DataFrame:
     schema: dict[str, Any] = {c: pl.Utf8 for c in grid.group_cols}
-    schema.update({"reference": pl.Utf8, "overall_ratio": pl.Float64, "shortfall": pl.Float64,
-                   "gap_stage": pl.Utf8, "sentence": pl.Utf8})
+    schema.update({"reference": pl.Utf8, "overall_ratio": pl.Float64,
+                   "overall_ratio_low": pl.Float64, "overall_ratio_high": pl.Float64,
+                   "shortfall": pl.Float64, "shortfall_persons": pl.Int64,
+                   "gap_reading": pl.Utf8, "gap_stage": pl.Utf8, "sentence": pl.Utf8})
     return pl.DataFrame(schema=schema)

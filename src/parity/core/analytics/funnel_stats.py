@@ -1,20 +1,11 @@
 """Statistics per group × stage, vectorised over the funnel's count table.
 
 The count table is laid out as a dense array ``(panels, groups, stages)`` (a panel is a
-year in a trend, or the whole period); every statistic is one broadcast call of
-:mod:`parity.core.stats` over that array, and the whole page of comparisons is one
-Benjamini–Hochberg family.
-
-Reference rules (``reference``):
-
-* ``"others"`` (default): each group against all other applicants at the same stage
-  (METHODS §1.2 option 2). Defined for every group, fixed across stages, so the stage
-  ratios multiply to the overall ratio.
-* ``"highest"``: per stage, the group with the highest pass rate among groups with at
-  least ``MIN_HIGHEST`` applications entering the stage (UGESP 1607.4(D), restricted as
-  METHODS §1.2 advises); ties go to the larger group. No qualifying group: no comparison.
-* a group label (e.g. ``WEOG`` or ``WEOG+F`` for an intersection): a fixed policy
-  reference. The reference group's own row carries no comparison.
+year in a trend, or the whole period). The comparisons are those of the one comparison
+routine, :func:`parity.core.analytics.compare.compare_blocks` (kind ``proportion``): each
+step × panel chooses its reference by the rules documented there (``others``, ``highest``
+with at least :data:`MIN_REFERENCE` applications entering the stage and no fallback, or a
+fixed group), and the whole page of comparisons is one Benjamini–Hochberg family.
 """
 
 from __future__ import annotations
@@ -27,25 +18,21 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from parity.core.analytics.funnel_dims import UNKNOWN, order_of
-from parity.core.errors import UserInputError
-from parity.core.stats import (
-    bh_adjust,
-    koopman_interval,
-    power_for_air,
-    round_half_away,
-    selection_rate_ratio,
-    shortfall_vs_reference,
-    verdict_from_power,
-    wilson_interval,
+from parity.core.analytics.compare import (
+    HIGHEST,
+    MIN_REFERENCE,
+    OTHERS,
+    OTHERS_LABEL,
+    SEPARATOR,
+    Block,
+    check_reference,
+    compare_blocks,
 )
-from parity.core.stats.hypergeom import fisher_exact_pvalues
+from parity.core.analytics.funnel_dims import UNKNOWN, order_of
 
-MIN_HIGHEST = 30
-OTHERS = "others"
-HIGHEST = "highest"
-OTHERS_LABEL = "all others"
-SEPARATOR = "+"
+__all__ = ["HIGHEST", "MIN_REFERENCE", "OTHERS", "OTHERS_LABEL", "SEPARATOR", "Grid",
+           "build_grid", "check_reference", "group_label", "stage_sections",
+           "stage_statistics"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -182,73 +169,6 @@ def _index(keys: Sequence[tuple[object, ...]], cols: Sequence[str], like: pl.Dat
     return frame.with_row_index(name)
 
 
-def check_reference(reference: str, labels: Sequence[str]) -> str:
-    """Validate ``reference`` against the groups; return the rule or the label."""
-    if reference.lower() in (OTHERS, HIGHEST):
-        return reference.lower()
-    if reference in labels:
-        return reference
-    lookup = {lab.lower(): lab for lab in labels}
-    if reference.lower() in lookup:
-        return lookup[reference.lower()]
-    shown = ", ".join(labels[:12]) + (" …" if len(labels) > 12 else "")
-    raise UserInputError(
-        f"'{reference}' is not one of the groups compared, so it cannot be the reference.",
-        f"Use others, highest or one of: {shown} (join intersection values with "
-        f"'{SEPARATOR}').")
-
-
-def choose_reference(x: FloatArray, n: FloatArray, reference: str,
-                     labels: Sequence[str]) -> npt.NDArray[np.int64] | None:
-    """Reference group index per leading position of ``x``/``n`` (shape (..., G)).
-
-    None for "others"; -1 where "highest" finds no group with n ≥ MIN_HIGHEST.
-    """
-    if reference == OTHERS:
-        return None
-    if reference != HIGHEST:
-        return np.full(x.shape[:-1], list(labels).index(reference), dtype=np.int64)
-    flat_x = x.reshape(-1, x.shape[-1])
-    flat_n = n.reshape(-1, n.shape[-1])
-    chosen = np.full(flat_x.shape[0], -1, dtype=np.int64)
-    for i, (xi, ni) in enumerate(zip(flat_x, flat_n, strict=True)):
-        ok = np.flatnonzero(ni >= MIN_HIGHEST)
-        if ok.size:
-            rate = xi[ok] / ni[ok]
-            # Highest rate first, then the larger group, then the first in order.
-            best = np.lexsort((ok, -ni[ok], -rate))[0]
-            chosen[i] = ok[best]
-    return chosen.reshape(x.shape[:-1])
-
-
-def reference_counts(x: FloatArray, n: FloatArray,
-                     ref: npt.NDArray[np.int64] | None) -> tuple[FloatArray, FloatArray]:
-    """Reference passes and entrants for every group: x, n have shape (P, G, ...).
-
-    "others" when ``ref`` is None (totals minus the group); else the chosen group's counts
-    (``ref`` has shape (P,)); NaN where there is no reference.
-    """
-    if ref is None:
-        return x.sum(axis=1, keepdims=True) - x, n.sum(axis=1, keepdims=True) - n
-    safe = np.where(ref < 0, 0, ref)
-    take = np.take_along_axis
-    shape = (len(ref), 1) + (1,) * (x.ndim - 2)
-    x2 = take(x, safe.reshape(shape), axis=1)
-    n2 = take(n, safe.reshape(shape), axis=1)
-    bad = (ref < 0).reshape(shape)
-    x2 = np.where(bad, np.nan, x2) * np.ones_like(x)
-    n2 = np.where(bad, np.nan, n2) * np.ones_like(n)
-    return x2, n2
-
-
-def reference_labels(ref: npt.NDArray[np.int64] | None, labels: Sequence[str],
-                     shape: tuple[int, int]) -> npt.NDArray[np.object_]:
-    if ref is None:
-        return np.full(shape, OTHERS_LABEL, dtype=object)
-    names = np.array([*labels, None], dtype=object)
-    return np.repeat(names[np.where(ref < 0, len(labels), ref)][:, None], shape[1], axis=1)
-
-
 def stage_statistics(grid: Grid, steps: Sequence[tuple[str, str]],
                      reference: str) -> pl.DataFrame:
     """One record per panel × group × stage (documented in docs/funnel.md).
@@ -259,28 +179,43 @@ def stage_statistics(grid: Grid, steps: Sequence[tuple[str, str]],
     return stage_sections([(grid, steps)], reference)[0]
 
 
+def stage_blocks(grid: Grid, steps: Sequence[tuple[str, str]], family: int = 0) -> Block:
+    """The grid's comparisons as one block of :func:`compare_blocks`: one panel per
+    step × grid panel (each chooses its reference), no strata."""
+    x = np.stack([grid.column(s) for s, _ in steps])  # (S, P, G)
+    n = np.stack([grid.column(p) for _, p in steps])
+    shape = (x.shape[0] * x.shape[1], x.shape[2], 1)
+    return Block(x.reshape(shape), n.reshape(shape), grid.labels, family=family)
+
+
 def stage_sections(sections: Sequence[tuple[Grid, Sequence[tuple[str, str]]]],
                    reference: str) -> list[pl.DataFrame]:
     """:func:`stage_statistics` of several sections (the funnel and the roster flow), each
-    its own Benjamini–Hochberg family, with every statistic one vectorised call over the
-    comparisons of all sections."""
-    parts = [_comparisons(grid, steps, reference) for grid, steps in sections]
-    results = _assess([part[:5] for part in parts])
-    sizes = [part[0].size for part in parts]
-    flat = [np.concatenate([part[i].reshape(-1) for part in parts]) for i in (0, 1)]
-    wilson = [np.split(np.asarray(v), np.cumsum(sizes)[:-1])
-              for v in wilson_interval(flat[0], flat[1])]
+    its own Benjamini–Hochberg family, with every statistic one vectorised call of
+    :func:`parity.core.analytics.compare.compare_blocks` over all sections."""
+    blocks = [stage_blocks(grid, steps, i) for i, (grid, steps) in enumerate(sections)]
+    reports = compare_blocks(blocks, kind="proportion", reference=reference)
     records = []
-    for i, ((grid, steps), part) in enumerate(zip(sections, parts, strict=True)):
-        x1, n1, x2, n2, compared, refs, own = part
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rate = x1 / n1
-            ref_rate = np.where(compared | own, x2 / n2, np.nan)
+    for (grid, steps), report in zip(sections, reports, strict=True):
+        n_p, n_g = len(grid.panels), len(grid.groups)
+
+        def back(value: npt.NDArray[np.generic], n_s: int = len(steps),
+                 n_p: int = n_p, n_g: int = n_g) -> npt.NDArray[np.generic]:
+            """(S·P, G) → (P, G, S)."""
+            return np.moveaxis(value.reshape(n_s, n_p, n_g), 0, -1)
+
+        by, ratio = report.by_group, report.ratio
         columns: dict[str, npt.NDArray[np.generic]] = {
-            "previous_count": n1, "pass_rate": rate,
-            "pass_rate_low": wilson[0][i].reshape(x1.shape),
-            "pass_rate_high": wilson[1][i].reshape(x1.shape), "reference": refs,
-            "reference_pass_rate": ref_rate, **results[i]}
+            "previous_count": back(by["n"]), "pass_rate": back(by["rate"]),
+            "pass_rate_low": back(by["rate_low"]), "pass_rate_high": back(by["rate_high"]),
+            "reference": back(report.reference), "reference_pass_rate":
+            back(report.reference_rate), "selection_ratio": back(ratio["ratio"]),
+            "selection_ratio_low": back(ratio["ratio_low"]),
+            "selection_ratio_high": back(ratio["ratio_high"]),
+            "p_value": back(ratio["p_value"]), "q_value": back(ratio["q_value"]),
+            "shortfall": back(report.difference["shortfall"]),
+            "shortfall_persons": back(report.difference["shortfall_persons"]),
+            "power": back(ratio["power"]), "verdict": back(report.verdicts)}
         records.append((grid, [grid.stages[0], *(s for s, _ in steps)], columns))
     # Sections with the same key columns make one frame, sliced afterwards.
     frames: list[pl.DataFrame | None] = [None] * len(records)
@@ -290,81 +225,6 @@ def stage_sections(sections: Sequence[tuple[Grid, Sequence[tuple[str, str]]]],
         for i, frame in zip(same, _records([records[i] for i in same]), strict=True):
             frames[i] = frame
     return [f for f in frames if f is not None]
-
-
-def _comparisons(grid: Grid, steps: Sequence[tuple[str, str]], reference: str) -> tuple[
-        FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_],
-        npt.NDArray[np.object_], npt.NDArray[np.bool_]]:
-    """(x1, n1, x2, n2, compared, reference labels, own) per panel × group × step: the
-    group's passes and entrants, its reference's, whether it is compared, the reference's
-    name, and whether the group is its own reference."""
-    n_p, n_g = len(grid.panels), len(grid.groups)
-    labels = grid.labels
-    rule = check_reference(reference, labels)
-    xs, ns, x2s, n2s, refs, selfs = [], [], [], [], [], []
-    for stage, prev in steps:
-        x, n = grid.column(stage), grid.column(prev)
-        ref = choose_reference(x, n, rule, labels)
-        x2, n2 = reference_counts(x, n, ref)
-        xs.append(x)
-        ns.append(n)
-        x2s.append(x2)
-        n2s.append(n2)
-        refs.append(reference_labels(ref, labels, (n_p, n_g)))
-        own = np.zeros((n_p, n_g), dtype=bool) if ref is None else (
-            ref[:, None] == np.arange(n_g)[None, :])
-        selfs.append(own)
-    x1, n1 = np.stack(xs, -1), np.stack(ns, -1)
-    x2, n2 = np.stack(x2s, -1), np.stack(n2s, -1)
-    own_ref = np.stack(selfs, -1)
-    compared = ~own_ref & ~np.isnan(n2)
-    return x1, n1, x2, n2, compared, np.stack(refs, -1), own_ref
-
-
-def fisher_p(x1: FloatArray, n1: FloatArray, x2: FloatArray, n2: FloatArray) -> FloatArray:
-    """Two-sided Fisher exact p per comparison (1-D arrays of whole counts, n1, n2 > 0):
-    every table, of any size, in one call of the vectorised exact routine
-    (:func:`parity.core.stats.hypergeom.fisher_exact_pvalues`)."""
-    return fisher_exact_pvalues(x1.astype(np.int64), n1.astype(np.int64),
-                                x2.astype(np.int64), n2.astype(np.int64))
-
-
-def _assess(parts: Sequence[tuple[FloatArray, FloatArray, FloatArray, FloatArray,
-                                  npt.NDArray[np.bool_]]],
-            ) -> list[dict[str, npt.NDArray[np.generic]]]:
-    """Ratio, Koopman interval, Fisher p, BH q (one family per part), shortfall, power and
-    verdict for the compared cells of every part, computed together."""
-    outs: list[dict[str, npt.NDArray[np.generic]]] = []
-    for x1, *_ in parts:
-        out: dict[str, npt.NDArray[np.generic]] = {k: np.full(x1.shape, np.nan) for k in (
-            "selection_ratio", "selection_ratio_low", "selection_ratio_high", "p_value",
-            "q_value", "shortfall", "power")}
-        out["verdict"] = np.full(x1.shape, None, dtype=object)
-        outs.append(out)
-    sizes = [int(compared.sum()) for *_, compared in parts]
-    if not sum(sizes):
-        return outs
-    a, b, c, d = (np.concatenate([part[i][part[4]] for part in parts]) for i in range(4))
-    p = np.full(a.shape, np.nan)
-    valid = (b > 0) & (d > 0)
-    p[valid] = fisher_p(a[valid], b[valid], c[valid], d[valid])
-    bounds = np.cumsum([0, *sizes])
-    q = np.concatenate([bh_adjust(p[lo:hi]) for lo, hi in pairwise(bounds)])
-    ratio = np.asarray(selection_rate_ratio(a, b, c, d), dtype=np.float64)
-    low, high = koopman_interval(a, b, c, d)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_ref = c / d
-    power = np.asarray(power_for_air(b, d, p_ref), dtype=np.float64)
-    values: dict[str, npt.NDArray[np.generic]] = {
-        "selection_ratio": ratio, "selection_ratio_low": np.asarray(low),
-        "selection_ratio_high": np.asarray(high), "p_value": p, "q_value": q,
-        "shortfall": np.asarray(round_half_away(shortfall_vs_reference(a, b, c, d))),
-        "power": power,
-        "verdict": verdict_from_power(ratio, q, power)}
-    for out, part, lo, hi in zip(outs, parts, bounds[:-1], bounds[1:], strict=True):
-        for key, value in values.items():
-            out[key][part[4]] = value[lo:hi]
-    return outs
 
 
 def _records(sections: Sequence[tuple[Grid, Sequence[str],
@@ -411,7 +271,7 @@ def _series(name: str, values: npt.NDArray[np.generic] | list[object]) -> pl.Ser
     """A record column: text, whole numbers (NaN → null) or floats (NaN → null)."""
     if isinstance(values, list):
         return pl.Series(name, values, dtype=pl.Utf8)
-    if name in ("previous_count", "shortfall"):
+    if name in ("previous_count", "shortfall_persons"):
         return pl.Series(name, values, nan_to_null=True).cast(pl.Int64)
     if values.dtype.kind == "f":
         return pl.Series(name, values, nan_to_null=True)
@@ -423,5 +283,5 @@ FIELDS: tuple[str, ...] = (
     "stage", "count", "share", "previous_count", "pass_rate", "pass_rate_low",
     "pass_rate_high", "reference", "reference_pass_rate", "selection_ratio",
     "selection_ratio_low", "selection_ratio_high", "p_value", "q_value", "shortfall",
-    "power", "verdict",
+    "shortfall_persons", "power", "verdict",
 )

@@ -21,14 +21,13 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from parity.core.analytics.funnel_stats import (
-    Grid,
-    build_grid,
+from parity.core.analytics.compare import (
     check_reference,
     choose_reference,
     reference_counts,
     reference_labels,
 )
+from parity.core.analytics.funnel_stats import Grid, build_grid
 from parity.core.stats import (
     bh_adjust,
     chi_square_test,

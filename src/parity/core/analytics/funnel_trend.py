@@ -6,6 +6,13 @@ over the applications. Per year, every group is compared with the reference of t
 Cochran–Armitage test (:func:`parity.core.stats.cochran_armitage_test`) asks whether the
 group's pass rate rises or falls across the years (scores = the years), with its own
 Benjamini–Hochberg family. The ``overall`` row tests selected / received.
+
+The rates shown beside the slope are those of the fitted trend line (``trend_first_pass_rate``
+and ``trend_last_pass_rate``: the weighted least-squares line of the pass rate on the year at
+the first and last year), so they always move in the slope's direction; the observed rates of
+the first and last year stay in ``first_pass_rate`` and ``last_pass_rate`` (a single year can
+move against the trend). ``slope_pp`` is the slope in percentage points per year rounded to
+two decimals, with negative zero made 0 (so no table shows "-0.00").
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from parity.core.analytics.funnel_stats import Grid, build_grid, stage_statistics
@@ -22,8 +30,17 @@ from parity.core.stats import bh_adjust, cochran_armitage_test
 YEAR = "year"
 TEST_FIELDS: tuple[str, ...] = (
     "stage", "first_year", "last_year", "years", "first_pass_rate", "last_pass_rate",
-    "slope", "z", "p_value", "q_value", "direction",
+    "trend_first_pass_rate", "trend_last_pass_rate", "slope", "slope_pp", "z", "p_value",
+    "q_value", "direction",
 )
+#: Decimals of ``slope_pp``.
+SLOPE_DECIMALS = 2
+
+
+def clean_round(values: npt.ArrayLike, decimals: int) -> npt.NDArray[np.float64]:
+    """Round to ``decimals`` and turn negative zero into zero (NaN stays NaN)."""
+    rounded = np.round(np.asarray(values, dtype=np.float64), decimals)
+    return np.asarray(rounded + 0.0, dtype=np.float64)
 
 
 def trend_statistics(counts: pl.DataFrame | Grid, group_cols: Sequence[str],
@@ -54,6 +71,11 @@ def _tests(grid: Grid, steps: Sequence[tuple[str, str]]) -> pl.DataFrame:
     p = np.asarray(res.pvalue, dtype=np.float64)
     q = bh_adjust(p)
     slope = np.asarray(res.slope, dtype=np.float64)
+    slope_pp = clean_round(100 * slope, SLOPE_DECIMALS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = n.sum(-1)
+        pbar = x.sum(-1) / total
+        tbar = (n * years).sum(-1) / total
     data: dict[str, list[object]] = {c: [] for c in (*grid.group_cols, *TEST_FIELDS)}
     for g, key in enumerate(grid.groups):
         for s, name in enumerate(names):
@@ -66,6 +88,9 @@ def _tests(grid: Grid, steps: Sequence[tuple[str, str]]) -> pl.DataFrame:
                 direction = "rising" if z[g, s] > 0 else "falling"
             elif not np.isfinite(z[g, s]):
                 direction = "not testable"
+            line = [None, None] if first is None or not np.isfinite(slope[g, s]) else [
+                float(np.clip(pbar[g, s] + slope[g, s] * (years[i] - tbar[g, s]), 0, 1))
+                for i in (first, last)]
             values = (
                 name,
                 None if first is None else int(years[first]),
@@ -73,7 +98,8 @@ def _tests(grid: Grid, steps: Sequence[tuple[str, str]]) -> pl.DataFrame:
                 int(seen.size),
                 None if first is None else x[g, s, first] / n[g, s, first],
                 None if last is None else x[g, s, last] / n[g, s, last],
-                slope[g, s], z[g, s], p[g, s], q[g, s], direction,
+                line[0], line[1], slope[g, s], slope_pp[g, s], z[g, s], p[g, s], q[g, s],
+                direction,
             )
             for field, value in zip(TEST_FIELDS, values, strict=True):
                 data[field].append(value)

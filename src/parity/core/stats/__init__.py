@@ -25,10 +25,15 @@ Modules:
 
 from parity.core.stats._common import Interval, TestResult
 from parity.core.stats.decomposition import (
+    GAP_READINGS,
+    MIN_SELECTIONS,
     FunnelDecomposition,
+    GapReading,
     decompose_funnel,
     describe_funnel,
     gap_stage,
+    overall_interval,
+    read_gaps,
 )
 from parity.core.stats.multiple import bh_adjust, holm_adjust
 from parity.core.stats.power import minimum_detectable_air, power_for_air, sample_size_for_air
@@ -80,20 +85,20 @@ from parity.core.stats.verdict import (
     NO_EVIDENCE,
     VERDICTS,
     WATCH,
-    Assessment,
-    assess_comparisons,
     classify_verdict,
     verdict_from_power,
 )
 
 __all__ = [
     "ADVERSE_IMPACT",
+    "GAP_READINGS",
     "INSUFFICIENT_DATA",
+    "MIN_SELECTIONS",
     "NO_EVIDENCE",
     "VERDICTS",
     "WATCH",
-    "Assessment",
     "FunnelDecomposition",
+    "GapReading",
     "HomogeneityTest",
     "Interval",
     "KaplanMeier",
@@ -106,7 +111,6 @@ __all__ = [
     "TestResult",
     "TrendTest",
     "air_score_test",
-    "assess_comparisons",
     "bh_adjust",
     "breslow_day_test",
     "chi_square_test",
@@ -131,9 +135,11 @@ __all__ = [
     "mh_risk_ratio",
     "minimum_detectable_air",
     "newcombe_difference_interval",
+    "overall_interval",
     "poisson_rate_interval",
     "power_for_air",
     "rate_ratio_exact",
+    "read_gaps",
     "round_half_away",
     "sample_size_for_air",
     "selection_rate_ratio",

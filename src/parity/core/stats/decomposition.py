@@ -27,15 +27,17 @@ nobody at some stage makes every quantity involving its later rates NaN.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.stats import norm
 
 from parity.core.stats._common import FloatArray, as_float
 
-__all__ = ["FunnelDecomposition", "decompose_funnel", "describe_funnel", "gap_stage"]
+__all__ = ["GAP_READINGS", "MIN_SELECTIONS", "FunnelDecomposition", "GapReading",
+           "decompose_funnel", "describe_funnel", "gap_stage", "overall_interval", "read_gaps"]
 
 
 @dataclass(frozen=True)
@@ -162,19 +164,100 @@ def gap_stage(decomposition: FunnelDecomposition) -> list[str | None]:
     return result
 
 
+#: Selections a group needs before a sentence attributes its gap to a stage.
+MIN_SELECTIONS = 10
+
+#: The readings of a group's gap (:func:`read_gaps`), in the order they are checked.
+GAP_READINGS: tuple[str, ...] = (
+    "not comparable", "no selections", "no gap", "too few selections", "not significant",
+    "mixed", "opens at",
+)
+
+
+@dataclass(frozen=True)
+class GapReading:
+    """How a group's gap reads: one of :data:`GAP_READINGS`, the stage named (only for
+    ``"opens at"``) and the overall ratio's 95 % interval."""
+
+    reading: str
+    stage: str | None
+    low: float
+    high: float
+
+
+def overall_interval(decomposition: FunnelDecomposition,
+                     alpha: float = 0.05) -> tuple[FloatArray, FloatArray]:
+    """The overall ratio's Katz interval: exp(log AIR ± z·SE), with the decomposition's
+    standard error (the one whose square the stage variances add up to)."""
+    z = float(norm.isf(alpha / 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_air = np.log(decomposition.overall_air)
+        se = decomposition.overall_se_log
+        return np.exp(log_air - z * se), np.exp(log_air + z * se)
+
+
+def read_gaps(decomposition: FunnelDecomposition, min_selections: int = MIN_SELECTIONS,
+              alpha: float = 0.05) -> list[GapReading]:
+    """Per group, whether a stage can be named as where the gap opens (first match wins):
+
+    * ``not comparable``: the overall ratio is undefined;
+    * ``no selections``: the focal group has none (the funnel closes);
+    * ``no gap``: the overall ratio is at least 1;
+    * ``too few selections``: fewer than ``min_selections`` selections;
+    * ``not significant``: the overall ratio's interval (:func:`overall_interval`)
+      includes 1;
+    * ``mixed``: the stages pull in different directions: some stage favours the group
+      and the stage with the largest share carries less than 50 % or more than 100 % of
+      the log ratio;
+    * ``opens at``: the stage of :func:`gap_stage`.
+    """
+    low, high = overall_interval(decomposition, alpha)
+    tops = gap_stage(decomposition)
+    out: list[GapReading] = []
+    for g, top in enumerate(tops):
+        air = float(decomposition.overall_air[g])
+        share = decomposition.log_share[g]
+        selections = float(decomposition.focal_counts[g, -1])
+        if np.isnan(air):
+            reading = "not comparable"
+        elif air == 0:
+            reading = "no selections"
+        elif air >= 1 or top is None:
+            reading = "no gap"
+        elif selections < min_selections:
+            reading = "too few selections"
+        elif not high[g] < 1:
+            reading = "not significant"
+        else:
+            top_share = float(share[decomposition.stages.index(top)])
+            same_sign = bool(np.all(share[np.isfinite(share)] >= 0))
+            reading = "opens at" if same_sign or 0.5 <= top_share <= 1 else "mixed"
+        out.append(GapReading(reading, top if reading == "opens at" else None,
+                              float(low[g]), float(high[g])))
+    return out
+
+
 def describe_funnel(
     decomposition: FunnelDecomposition,
     group_names: Sequence[str],
     reference_name: str = "the reference",
     subject: str = "Applicants from {group}",
+    reversals: Sequence[Collection[str]] | None = None,
+    min_selections: int = MIN_SELECTIONS,
+    stratum: str = "strata",
 ) -> list[str]:
-    """One plain-English sentence per group.
+    """One plain-English sentence per group, following :func:`read_gaps`.
 
-    For example: "Applicants from African States are selected at 0.61 times the
-    rate of the reference; most of the gap opens at screening (54% of the log
-    ratio)." "most of the gap" is used when the stage's share is at least 50 %,
-    "the largest part of the gap" otherwise; when other stages favour the
-    focal group the sentence says the gap is partly offset elsewhere.
+    For example: "Applicants from African States are selected at 0.61 times the rate of
+    the reference; most of the gap opens at screening (54% of the log ratio)." A stage is
+    named only when the group has at least ``min_selections`` selections, the overall
+    ratio's 95 % interval excludes 1 and the stage shares are meaningful (every stage
+    works against the group, or the named stage carries 50–100 % of the log ratio);
+    otherwise the sentence says why no stage is named. "most of the gap" is used when the
+    stage's share is at least 50 %, "the largest part of the gap" otherwise; when other
+    stages favour the focal group the sentence says the gap is partly offset elsewhere.
+    ``reversals`` lists, per group, the stages a stratified comparison flags as a
+    Simpson reversal (within ``stratum``): such a stage is never named without saying so.
     ``subject`` is a template with ``{group}``.
     """
     if len(group_names) != decomposition.stage_air.shape[0]:
@@ -182,34 +265,56 @@ def describe_funnel(
             f"{len(group_names)} group names were given for "
             f"{decomposition.stage_air.shape[0]} groups."
         )
-    stages_named = gap_stage(decomposition)
+    readings = read_gaps(decomposition, min_selections)
     sentences: list[str] = []
-    for g, name in enumerate(group_names):
+    for g, (name, read) in enumerate(zip(group_names, readings, strict=True)):
         who = subject.format(group=name)
         air = float(decomposition.overall_air[g])
-        xg = decomposition.focal_counts[g]
-        if np.isnan(air):
+        share = decomposition.log_share[g]
+        head = f"{who} are selected at {air:.2f} times the rate of {reference_name}"
+        interval = f"95% CI {read.low:.2f}–{read.high:.2f}"
+        if read.reading == "not comparable":
             sentences.append(
                 f"{who} cannot be compared with {reference_name}: one of the two groups "
                 "has nobody at some stage of the funnel."
             )
-            continue
-        if air == 0:
-            closed = int(np.flatnonzero(xg[1:] == 0)[0])
+        elif read.reading == "no selections":
+            closed = int(np.flatnonzero(decomposition.focal_counts[g, 1:] == 0)[0])
             sentences.append(
                 f"{who} have no selections: the funnel closes for them at "
                 f"{decomposition.stages[closed]}, where none of them passed."
             )
-            continue
-        head = f"{who} are selected at {air:.2f} times the rate of {reference_name}"
-        stage = stages_named[g]
-        if air >= 1 or stage is None:
+        elif read.reading == "no gap":
             sentences.append(f"{head}; there is no gap to attribute to a stage.")
-            continue
-        s = decomposition.stages.index(stage)
-        share = float(decomposition.log_share[g, s])
-        amount = "most of the gap" if share >= 0.5 else "the largest part of the gap"
-        offset = np.nanmin(decomposition.log_share[g]) < 0
-        tail = ", partly offset at other stages" if offset else ""
-        sentences.append(f"{head}; {amount} opens at {stage} ({share:.0%} of the log ratio{tail}).")
+        elif read.reading == "too few selections":
+            count = int(decomposition.focal_counts[g, -1])
+            sentences.append(
+                f"{head}, from only {count} selection{'s' if count != 1 else ''}; a stage is "
+                f"named only from {min_selections} selections."
+            )
+        elif read.reading == "not significant":
+            sentences.append(
+                f"{head} ({interval}, which includes parity); the gap is not attributed to "
+                "a stage."
+            )
+        elif read.reading == "mixed":
+            parts = ", ".join(f"{stage} {value:+.0%}" for stage, value
+                              in zip(decomposition.stages, share, strict=True)
+                              if np.isfinite(value))
+            sentences.append(
+                f"{head}; the stages pull in different directions ({parts} of the log "
+                "ratio), so no single stage opens the gap."
+            )
+        else:
+            stage = str(read.stage)
+            top = float(share[decomposition.stages.index(stage)])
+            amount = "most of the gap" if top >= 0.5 else "the largest part of the gap"
+            tail = ", partly offset at other stages" if np.nanmin(share) < 0 else ""
+            flag = ""
+            if reversals is not None and stage in reversals[g]:
+                flag = (f"; but within {stratum} the comparison at {stage} reverses "
+                        "(Simpson's paradox), so read it with the stratified comparison")
+            sentences.append(
+                f"{head}; {amount} opens at {stage} ({top:.0%} of the log ratio{tail}){flag}."
+            )
     return sentences

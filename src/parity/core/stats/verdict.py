@@ -31,22 +31,11 @@ significant reads "no evidence" when powered and "insufficient data" when not.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import numpy.typing as npt
 
-from parity.core.stats._common import FloatArray, as_float, check_alpha
-from parity.core.stats.multiple import bh_adjust
-from parity.core.stats.power import minimum_detectable_air, power_for_air
-from parity.core.stats.proportions import (
-    air_score_test,
-    chi_square_test,
-    fisher_exact_p,
-    koopman_interval,
-    selection_rate_ratio,
-)
-from parity.core.stats.shortfall import shortfall_vs_pooled, shortfall_vs_reference
+from parity.core.stats._common import as_float, check_alpha
+from parity.core.stats.power import power_for_air
 
 __all__ = [
     "ADVERSE_IMPACT",
@@ -54,9 +43,8 @@ __all__ = [
     "NO_EVIDENCE",
     "VERDICTS",
     "WATCH",
-    "Assessment",
-    "assess_comparisons",
     "classify_verdict",
+    "verdict_from_power",
 ]
 
 ADVERSE_IMPACT = "adverse impact"
@@ -114,84 +102,3 @@ def verdict_from_power(
     verdict[significant & (r >= air_threshold) & (r < 1)] = WATCH
     verdict[significant & below] = ADVERSE_IMPACT
     return verdict
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """Everything the dashboard shows for a family of comparisons (arrays, same shape)."""
-
-    air: FloatArray
-    lower: FloatArray  # Koopman score interval for the AIR
-    upper: FloatArray
-    pvalue: FloatArray  # test of AIR = 1
-    qvalue: FloatArray  # Benjamini–Hochberg over the whole family
-    power: FloatArray  # power to detect AIR = air_threshold
-    minimum_detectable_air: FloatArray
-    shortfall_pooled: FloatArray  # n1·X/N − x1
-    shortfall_reference: FloatArray  # n1·p2 − x1
-    verdict: npt.NDArray[np.str_]
-
-
-def assess_comparisons(
-    x1: npt.ArrayLike,
-    n1: npt.ArrayLike,
-    x2: npt.ArrayLike,
-    n2: npt.ArrayLike,
-    *,
-    test: str = "fisher",
-    air_threshold: float = 0.8,
-    q_threshold: float = 0.05,
-    target_power: float = 0.8,
-    alpha: float = 0.05,
-) -> Assessment:
-    """AIR, Koopman interval, p, BH q, power, shortfalls and verdict for a family.
-
-    All entries of the (broadcast) arrays form one family for the BH adjustment.
-    ``test`` chooses the p-value of AIR = 1: ``"fisher"`` (two-sided exact,
-    default), ``"score"`` (two-sided score test, the inversion of the Koopman
-    interval) or ``"chi-square"`` (Pearson, no correction). Comparisons whose
-    test is undefined (NaN) stay out of the family and get "insufficient data".
-    Power and the minimum detectable AIR use the observed reference rate x2/n2.
-    """
-    check_alpha(alpha)
-    a, b, c, d = np.broadcast_arrays(as_float(x1), as_float(n1), as_float(x2), as_float(n2))
-    if test == "fisher":
-        p = as_float(fisher_exact_p(a, b, c, d))
-    elif test == "score":
-        p = as_float(
-            air_score_test(a, b, c, d, value=1.0, alternative="two-sided", correction=False).pvalue
-        )
-    elif test == "chi-square":
-        p = as_float(chi_square_test(a, b, c, d).pvalue)
-    else:
-        raise ValueError(f"test must be 'fisher', 'score' or 'chi-square'; got {test!r}.")
-    q = bh_adjust(p)
-    air = as_float(selection_rate_ratio(a, b, c, d))
-    lower, upper = koopman_interval(a, b, c, d, alpha)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p_ref = c / d
-    pw = as_float(power_for_air(b, d, p_ref, air_threshold, alpha))
-    mda = as_float(minimum_detectable_air(b, d, p_ref, target_power, alpha))
-    verdict = classify_verdict(
-        air,
-        q,
-        b,
-        d,
-        p_ref,
-        air_threshold=air_threshold,
-        q_threshold=q_threshold,
-        target_power=target_power,
-        alpha=alpha,
-    )
-    return Assessment(
-        air=air,
-        lower=as_float(lower),
-        upper=as_float(upper),
-        pvalue=p,
-        qvalue=q,
-        power=pw,
-        minimum_detectable_air=mda,
-        shortfall_pooled=as_float(shortfall_vs_pooled(a, b, c, d)),
-        shortfall_reference=as_float(shortfall_vs_reference(a, b, c, d)),
-        verdict=verdict,
-    )

@@ -78,21 +78,38 @@ def _sentences(data: Data, dim: str, params: Params, fmt: Formatter) -> list[str
         if row["overall_ratio"] is None:
             continue
         ratio = fmt.decimal(row["overall_ratio"], 2)
+        reading = row["gap_reading"]
+        if reading == "no gap":
+            lines.append(_("%(group)s: selected at %(ratio)s times the rate of %(reference)s; "
+                           "no stage opens a gap.", group=group, ratio=ratio, reference=ref))
+            continue
+        if reading in ("too few selections", "not significant"):
+            lines.append(_("%(group)s: selected at %(ratio)s times the rate of %(reference)s, "
+                           "too uncertain (too few selections, or an interval that includes "
+                           "parity) to attribute the gap to a stage.", group=group, ratio=ratio,
+                           reference=ref))
+            continue
+        if reading == "mixed":
+            lines.append(_("%(group)s: selected at %(ratio)s times the rate of %(reference)s; "
+                           "the stages pull in different directions, so no single stage opens "
+                           "the gap.", group=group, ratio=ratio, reference=ref))
+            continue
         if row["gap_stage"] is None:
             lines.append(_("%(group)s: selected at %(ratio)s times the rate of %(reference)s; "
-                           "no stage opens a gap.", group=group, ratio=ratio, reference=ref)
-                         if row["overall_ratio"] >= 1 else
-                         _("%(group)s: selected at %(ratio)s times the rate of %(reference)s; "
                            "the gap cannot be split between stages.", group=group, ratio=ratio,
                            reference=ref))
             continue
         share = dec.filter((pl.col(dim) == row[dim]) & (pl.col("stage") == row["gap_stage"]))
+        value = share["log_share"][0] if share.height else None
+        values = dict(group=group, ratio=ratio, reference=ref,
+                      stage=analytic.coded(fmt, STEPS, row["gap_stage"]),
+                      share=fmt.percent(value), short=fmt.integer(row["shortfall_persons"]))
         lines.append(_("%(group)s: selected at %(ratio)s times the rate of %(reference)s; most "
                        "of the gap opens at %(stage)s (%(share)s of the log ratio), %(short)s "
-                       "selections short.", group=group, ratio=ratio, reference=ref,
-                       stage=analytic.coded(fmt, STEPS, row["gap_stage"]),
-                       share=fmt.percent(share["log_share"][0] if share.height else None),
-                       short=fmt.decimal(row["shortfall"], 1)))
+                       "selections short.", **values) if value is not None and value >= 0.5 else
+                     _("%(group)s: selected at %(ratio)s times the rate of %(reference)s; the "
+                       "largest part of the gap opens at %(stage)s (%(share)s of the log "
+                       "ratio), %(short)s selections short.", **values))
     if summary.height > SUMMARY_GROUPS:
         lines.append(_("The decomposition table lists every group."))
     return lines
@@ -159,7 +176,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                   Column("selection_ratio", N_("Selection-rate ratio"), "decimal"),
                   Column("selection_ratio_low", N_("Ratio: lower limit"), "decimal"),
                   Column("selection_ratio_high", N_("Ratio: upper limit"), "decimal"),
-                  Column("shortfall", N_("Shortfall (persons)"), "int"),
+                  Column("shortfall_persons", N_("Shortfall (persons)"), "int"),
                   Column("verdict_label", N_("Verdict"))]
     dec_cols = [group_col, Column("stage_label", N_("Stage")),
                 Column("stage_ratio", N_("Selection-rate ratio"), "decimal"),
@@ -167,7 +184,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                 Column("shortfall", N_("Selections lost"), "decimal")]
     sum_cols = [group_col, Column("reference_label", N_("Reference")),
                 Column("overall_ratio", N_("Overall selection-rate ratio"), "decimal"),
-                Column("shortfall", N_("Selections lost"), "decimal"),
+                Column("shortfall_persons", N_("Shortfall (persons)"), "int"),
                 Column("gap_stage_label", N_("Stage that opens the gap"))]
     note = _("Charts show the %(n)s groups with the most applications; the tables list all.",
              n=fmt.integer(CHART_GROUPS))
