@@ -19,7 +19,6 @@ from starlette.routing import Mount, Route
 
 from parity.core.disclosure import Actor, audit_log
 from parity.core.errors import SettingsError
-from parity.core.store import open_store
 from parity.web import keys, sessions
 from parity.web.app import create_app
 from parity.web.config import WebSettings
