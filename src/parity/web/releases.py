@@ -99,17 +99,22 @@ def folder_problem(folder: Path) -> str | None:
         return N_("The release folder is missing.")
     if not manifest_path.is_file():
         return N_("The release folder has no manifest.json.")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    for meta in manifest["tables"]:
-        path = folder / meta["file"]
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != meta.get("sha256"):
-            return N_("A file of the release is missing or was altered.")
+    altered = N_("A file of the release is missing or was altered.")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = [(folder / meta["file"], meta.get("sha256")) for meta in manifest["tables"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return altered
+    for path, digest in files:
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return altered
     return None
 
 
-def release_states(store: Store) -> list[dict[str, Any]]:
-    """Every release, newest first, with its folder, cell counts, whether it is the one
-    served to its audience, and why it cannot be served (``problem``, or None)."""
+def release_states(store: Store, served_only: bool = False) -> list[dict[str, Any]]:
+    """Every release (or only those served), newest first, with its folder, cell counts,
+    whether it is the one served to its audience, and why it cannot be served
+    (``problem``, or None)."""
     frame = release_log.releases(store)
     if frame.height == 0:
         return []
@@ -117,6 +122,8 @@ def release_states(store: Store) -> list[dict[str, Any]]:
     latest = {r["audience"]: r["release_id"] for r in frame.sort("seq").iter_rows(named=True)}
     out = []
     for r in frame.sort("seq", descending=True).iter_rows(named=True):
+        if served_only and latest[r["audience"]] != r["release_id"]:
+            continue
         folder = release_log.release_folder(store, str(r["out_dir"]))
         hidden, published = counts.get(r["release_id"], (0, 0))
         out.append({**r, "tables": json.loads(r["tables"]), "folder": str(folder),

@@ -34,7 +34,7 @@ def home(request: Request) -> Response:
     ctx = make_ctx(request)
     user = ctx.viewer()
     views = ctx.visible_views(user)
-    problems = [r for r in release_states(ctx.runtime.store) if r["served"] and r["problem"]] \
+    problems = [r for r in release_states(ctx.runtime.store, served_only=True) if r["problem"]] \
         if user.role == "admin" else []
     return ctx.render("index.html", viewer=user, views=views, release_problems=problems,
                       page_title=gettext(ctx.lang, "Home"))

@@ -143,6 +143,8 @@ class StoreBook:
 
     def fail(self, key: str, now: float) -> int:
         with self.store.cursor() as cur:
+            cur.execute("DELETE FROM main.web_login_failures WHERE last_failure_at < ?",
+                        [now - FORGET_AFTER])
             row = cur.execute(
                 "INSERT INTO main.web_login_failures VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
                 "SET failures = CASE WHEN ? - web_login_failures.last_failure_at > ? THEN 1 "
