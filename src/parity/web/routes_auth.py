@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -71,7 +70,7 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
     name = username.strip()
     address = request.client.host if request.client else "unknown"
     keys = [f"account:{name.lower()}", f"address:{address}"]
-    now = time.time()
+    now = sessions.now()
     wait = sessions.wait_left(security.book, keys, now)
     page = {"next": _safe_next(next), "username": username,
             "page_title": gettext(ctx.lang, "Log in")}
