@@ -176,6 +176,14 @@ def test_releases_made_with_relative_paths_are_found_from_any_folder(
             log_rows = client.get("/api/admin/releases").json()["releases"]
             assert log_rows[0]["problem"] == "The release folder is missing."
             assert log_rows[0]["folder"] == str((site / "releases" / "2024").resolve())
+            # logging out ends the session on the server: the saved cookie is refused
+            saved = dict(client.cookies)
+            assert client.post("/logout", data={"csrf_token": csrf_of(home.text)}).status_code == 303
+        with httpx.Client(base_url=base, cookies=saved) as replay:
+            res = replay.get("/api/admin/releases")
+            assert res.status_code == 401 and res.headers["cache-control"] == "no-store"
+            page = replay.get("/admin/releases")
+            assert page.status_code == 303 and page.headers["location"].startswith("/login")
     finally:
         stop_serving(proc, 10)
         log.close()

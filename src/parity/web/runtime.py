@@ -87,6 +87,10 @@ class Runtime:
                         keys.key_path(settings))
             key = secrets.token_urlsafe(48)
         directory = users.Directory(store)
+        if store.read_only and settings.cache_dir is None:
+            log.warning("The store is read-only and no cache_dir is set: sessions are known to "
+                        "this process only and end when it stops (several workers need a "
+                        "shared cache_dir).")
         missing = vendored_assets_missing()
         if missing:
             log.warning("Chart scripts are missing from %s (%s): run scripts/setup.sh; pages show "
