@@ -193,3 +193,20 @@ def _login(client: httpx.Client, name: str) -> None:
     token = csrf_of(client.get("/login").text)
     res = client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
     assert res.status_code == 303, res.text
+
+
+def test_release_folders_are_recorded_from_the_store_folder(
+        web_data: WebData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from parity.core.disclosure import release_log
+
+    db = _site(web_data, tmp_path / "site")
+    with open_store(db, read_only=True) as store:
+        monkeypatch.chdir(tmp_path / "site")
+        assert release_log.recorded_folder(store, "releases/q4") == "releases/q4"
+        assert release_log.recorded_folder(store, tmp_path / "site" / "r" / ".." / "q1") == "q1"
+        monkeypatch.chdir(tmp_path)
+        assert release_log.recorded_folder(store, "site/releases/q4") == "releases/q4"
+        assert release_log.recorded_folder(store, "other/q4") == str(tmp_path / "other" / "q4")
+        monkeypatch.chdir("/")
+        assert release_log.release_folder(store, "releases/q4") == tmp_path / "site" / "releases" / "q4"
+        assert release_log.release_folder(store, "/srv/x") == Path("/srv/x")
