@@ -93,8 +93,9 @@ def make_release(request: Request, audience: Annotated[str, Form()],
 def audit(request: Request) -> Response:
     ctx, user = _admin(request)
     store = ctx.runtime.store
-    frame = audit_log.entries(store, Actor(user.name, "admin"))
-    check = audit_log.verify(store)
+    with ctx.runtime.write_lock:  # the audit log is read through the store's main connection
+        frame = audit_log.entries(store, Actor(user.name, "admin"))
+        check = audit_log.verify(store)
     verification = {"ok": check.ok, "entries": check.entries, "head": check.head,
                     "first_bad": check.first_bad, "reason": check.reason}
     entries = frame.reverse().to_dicts()
