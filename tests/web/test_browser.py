@@ -31,7 +31,7 @@ CONTRAST_LANGS = i18n.LANGUAGES if os.environ.get("PARITY_AXE_FULL") else ("en",
 PAGES: dict[str, list[str]] = {
     "analyst": ["/", *[f"/views/{slug}" for slug in registry()]],
     "manager": ["/views/published?table=own_entity_by_level_gender"],
-    "admin": ["/admin/users"],
+    "admin": ["/admin/users", "/admin/sessions", "/admin/releases", "/admin/audit"],
     "anonymous": ["/login"],
 }
 #: Views checked in English and Arabic only (the left-to-right and right-to-left layouts):

@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from parity.core.errors import SettingsError, StoreLockedError
-from parity.core.store import open_store
 from parity.web import workers
 from parity.web.app import create_app
 from parity.web.config import ENV_PREFIX, WebSettings
@@ -42,7 +41,8 @@ def test_settings_survive_the_environment(clean_env: Path, monkeypatch: pytest.M
     settings = WebSettings(db=clean_env / "x.duckdb", read_only=True, public_access=True,
                            secret_key="k" * 40, https=True, session_hours=1.5,
                            trusted_user_header="X-Remote-User", trusted_proxies=(),
-                           cache_entries=7, cache_mib=3, cache_dir=clean_env / "cache")
+                           cache_entries=7, cache_mib=3, cache_dir=clean_env / "cache",
+                           secret_key_file=clean_env / "k.key", releases_dir=clean_env / "rel")
     env = settings.to_env()
     assert set(env) == {ENV_PREFIX + k.upper() for k in WebSettings.model_fields}
     apply(monkeypatch, env)
@@ -92,8 +92,9 @@ def test_plan_refuses_a_store_held_by_a_writer(web_data: WebData, clean_env: Pat
         writer.wait()
 
 
-def _two_workers(db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[workers.Plan, TestClient, TestClient]:
-    plan = workers.plan(WebSettings(db=db))
+def _two_workers(db: Path, monkeypatch: pytest.MonkeyPatch,
+                 **settings: object) -> tuple[workers.Plan, TestClient, TestClient]:
+    plan = workers.plan(WebSettings(db=db, **settings))  # type: ignore[arg-type]
     apply(monkeypatch, plan.env)
     return plan, TestClient(create_app()), TestClient(create_app())
 
@@ -101,11 +102,11 @@ def _two_workers(db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[workers.Pla
 @pytest.mark.parametrize("stored_key", [True, False])
 def test_a_session_from_one_worker_is_accepted_by_another(
         web_data: WebData, clean_env: Path, monkeypatch: pytest.MonkeyPatch, stored_key: bool) -> None:
-    db = web_data.copy("sessions")
-    if not stored_key:
-        with open_store(db) as store, store.cursor() as cur:
-            cur.execute("DELETE FROM main.web_secrets")
-    plan, first, second = _two_workers(db, monkeypatch)
+    db = web_data.copy(f"sessions-{stored_key}")
+    # without a key file (its folder does not exist) the workers share a key of the run
+    key_file = db.with_name(db.name + ".key") if stored_key else db.parent / "none" / "k.key"
+    plan, first, second = _two_workers(db, monkeypatch, secret_key_file=key_file)
+    assert key_file.is_file() is stored_key
     try:
         assert (f"{ENV_PREFIX}SECRET_KEY" in plan.env) is not stored_key
         with first, second:
@@ -116,6 +117,8 @@ def test_a_session_from_one_worker_is_accepted_by_another(
             assert token  # the CSRF cookie set by the first is valid on the second
             res = second.post("/logout", data={"csrf_token": token.group(1)}, follow_redirects=False)
             assert res.status_code == 303
+            # the session ended on the server, for every worker
+            assert first.get("/api/me").status_code == 401
     finally:
         plan.cleanup()
 
@@ -141,7 +144,8 @@ def test_a_view_computed_by_one_worker_is_read_by_another(
             # a damaged entry is computed again, never served
             assert plan.temp_dir is not None
             for entry in plan.temp_dir.iterdir():
-                entry.write_bytes(b"\x00\x00\x00\x05garbage")
+                if entry.is_file():  # (the folder 'sessions' holds the workers' sessions)
+                    entry.write_bytes(b"\x00\x00\x00\x05garbage")
             runtime.cache.clear()
             assert second.get(urls[0]).content == answers[urls[0]].content
             assert runtime.cache.misses > 0

@@ -19,10 +19,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from parity.core.errors import ParityError
 from parity.core.store import Store
-from parity.web import routes_admin, routes_auth, routes_views
+from parity.web import routes_admin, routes_admin_log, routes_auth, routes_views
 from parity.web.config import WebSettings
 from parity.web.context import bare_ctx, wants_json
 from parity.web.errors import NotAuthenticated, WebError, from_exception
+from parity.web.headers import SecurityHeaders
 from parity.web.i18n import N_
 from parity.web.runtime import STATIC_DIR, Runtime
 from parity.web.security import Authenticator
@@ -49,7 +50,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     # Import every view and compile the per-request templates now, not in a first request
     # (a worker must not keep its first users waiting for a second of imports).
     registry()
-    for name in ("view_page.html", "error.html", "login.html", "index.html"):
+    for name in ("view_page.html", "error.html", "login.html", "index.html", "admin_users.html",
+                 "admin_sessions.html", "admin_releases.html", "admin_audit.html"):
         runtime.templates.get_template(name)
 
     @asynccontextmanager
@@ -60,10 +62,12 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app = FastAPI(title="Parity", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     app.state.runtime = runtime
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(routes_auth.router)
     app.include_router(routes_views.router)
     app.include_router(routes_admin.router)
+    app.include_router(routes_admin_log.router)
 
     @app.exception_handler(WebError)
     async def web_error(request: Request, exc: WebError) -> Response:

@@ -37,11 +37,21 @@ class WebSettings(BaseModel):
     secret_key: str | None = Field(
         default=None, min_length=32,
         description="Key that signs session and CSRF cookies; the same in every worker. When unset, "
-                    "a key kept in the store is used (or a per-process key on a read-only store).",
+                    "PARITY_SECRET_KEY or the key file is used (see secret_key_file).",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="File holding the signing key (owner-only, created on first run); "
+                    "default: the store's path with '.key' added, beside the store.",
     )
     https: bool = Field(default=False, description="Mark cookies Secure (set it behind an https proxy).")
     session_hours: float = Field(default=8.0, gt=0, le=24 * 30,
                                  description="How long a login lasts.")
+    releases_dir: Path | None = Field(
+        default=None,
+        description="Folder where releases made on the dashboard are written; default: "
+                    "'releases' beside the store.",
+    )
     trusted_user_header: str | None = Field(
         default=None,
         description="Header carrying the user name set by an authenticating reverse proxy "

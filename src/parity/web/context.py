@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
-from parity.web import i18n
+from parity.web import headers, i18n
 from parity.web.errors import WebError
 from parity.web.formatting import Formatter
 from parity.web.runtime import Runtime
@@ -25,15 +25,6 @@ ROLE_NAMES: dict[str, str] = {
     "manager": i18n.N_("Manager"),
     "analyst": i18n.N_("Analyst"),
     "admin": i18n.N_("Administrator"),
-}
-SECURITY_HEADERS: dict[str, str] = {
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'self'; form-action 'self'"),
 }
 
 
@@ -133,8 +124,7 @@ class Ctx:
 
     def finish(self, response: Response) -> Response:
         """Security headers, the language cookie and the CSRF cookie."""
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
+        headers.apply(response.headers, self.request.url.path, response.status_code)
         response.headers.setdefault("Vary", "Cookie, Accept-Language")
         chosen = self.request.query_params.get("lang")
         if chosen in i18n.LANGUAGES and self.request.cookies.get(i18n.LANG_COOKIE) != chosen:

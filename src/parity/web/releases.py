@@ -3,8 +3,9 @@
 Non-analyst audiences see only what :mod:`parity.core.disclosure` released: the latest
 release for all staff, and the latest release made for the viewer's own audience (a
 Member State's or an entity's detail). Files are read from the release folder recorded
-in the release log; a table whose file does not match the SHA-256 in its manifest is not
-shown.
+in the release log (a relative folder from the store's folder); a table whose file does
+not match the SHA-256 in its manifest is not shown. :func:`release_states` tells the
+administrator which releases cannot be served and why.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import polars as pl
 from parity.core.disclosure import release_log
 from parity.core.disclosure.checks import read_published_csv
 from parity.core.store import Store
+from parity.web.i18n import N_
 from parity.web.users import User
 
 log = logging.getLogger("parity.web")
@@ -83,7 +85,49 @@ def visible_tables(store: Store, user: User) -> dict[str, PublishedTable]:
         if rows.height == 0:
             continue
         latest = rows.row(-1, named=True)
-        for table in _read_release(Path(latest["out_dir"]), str(latest["release_id"]), key,
+        folder = release_log.release_folder(store, str(latest["out_dir"]))
+        for table in _read_release(folder, str(latest["release_id"]), key,
                                    str(latest["created_at"])):
             tables[table.name] = table
     return tables
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why a release folder cannot be served in full (None: every file is as published)."""
+    manifest_path = folder / "manifest.json"
+    if not folder.is_dir():
+        return N_("The release folder is missing.")
+    if not manifest_path.is_file():
+        return N_("The release folder has no manifest.json.")
+    altered = N_("A file of the release is missing or was altered.")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = [(folder / meta["file"], meta.get("sha256")) for meta in manifest["tables"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return altered
+    for path, digest in files:
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return altered
+    return None
+
+
+def release_states(store: Store, served_only: bool = False) -> list[dict[str, Any]]:
+    """Every release (or only those served), newest first, with its folder, cell counts,
+    whether it is the one served to its audience, and why it cannot be served
+    (``problem``, or None)."""
+    frame = release_log.releases(store)
+    if frame.height == 0:
+        return []
+    counts = release_log.hidden_cells(store)
+    latest = {r["audience"]: r["release_id"] for r in frame.sort("seq").iter_rows(named=True)}
+    out = []
+    for r in frame.sort("seq", descending=True).iter_rows(named=True):
+        if served_only and latest[r["audience"]] != r["release_id"]:
+            continue
+        folder = release_log.release_folder(store, str(r["out_dir"]))
+        hidden, published = counts.get(r["release_id"], (0, 0))
+        out.append({**r, "tables": json.loads(r["tables"]), "folder": str(folder),
+                    "hidden": hidden, "published": published,
+                    "served": latest[r["audience"]] == r["release_id"],
+                    "problem": folder_problem(folder)})
+    return out

@@ -1,4 +1,5 @@
-"""Account administration for the admin role: list, add, remove, issue API tokens.
+"""Account administration for the admin role: list, add, remove, issue API tokens; list
+and revoke sessions (page and JSON twin).
 
 While the server runs it holds the store's lock, so these pages are how accounts change
 without stopping it (``parity users`` needs the store free).
@@ -6,16 +7,18 @@ without stopping it (``parity users`` needs the store free).
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from parity.web import users
-from parity.web.context import Ctx, make_ctx
+from parity.web.context import Ctx, make_ctx, wants_json
 from parity.web.errors import WebError
 from parity.web.i18n import N_, gettext
 from parity.web.security import require_role
+from parity.web.sessions import SessionRecord
 from parity.web.users import User
 
 router = APIRouter()
@@ -72,6 +75,7 @@ def remove_account(name: str, request: Request,
         raise WebError(400, "invalid_input", N_("You cannot remove your own account."),
                        N_("Ask another administrator to do it."))
     users.remove_user(ctx.runtime.store, name)
+    ctx.runtime.security.revoke_user(name)
     ctx.runtime.security.directory.forget()
     return _page(ctx, user, removed=name)
 
@@ -84,3 +88,42 @@ def new_token(name: str, request: Request,
     _writable(ctx)
     token = users.issue_token(ctx.runtime.store, name, label="issued on the accounts page")
     return _page(ctx, user, token={"name": name, "token": token})
+
+
+def utc(seconds: float) -> str:
+    """A Unix time as UTC, to the second."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _session(record: SessionRecord, current: str | None) -> dict[str, object]:
+    return {"id": record.id, "name": record.name, "created_at": utc(record.created_at),
+            "expires_at": utc(record.expires_at), "address": record.address,
+            "agent": record.agent, "current": record.session_hash == current}
+
+
+def _sessions_answer(ctx: Ctx, user: User, **extra: Any) -> Response:
+    security = ctx.runtime.security
+    current = security.current_session(ctx.request)
+    rows = [_session(r, current) for r in security.book.active()]
+    if wants_json(ctx.request):
+        return ctx.finish(JSONResponse({"sessions": rows, **extra}))
+    return ctx.render("admin_sessions.html", viewer=user, sessions=rows,
+                      page_title=gettext(ctx.lang, "Sessions"), **extra)
+
+
+@router.get("/admin/sessions")
+@router.get("/api/admin/sessions")
+def list_sessions(request: Request) -> Response:
+    ctx, user = _admin(request)
+    return _sessions_answer(ctx, user)
+
+
+@router.post("/admin/sessions/{session_id}/revoke")
+def revoke_session(session_id: str, request: Request,
+                   csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    ctx, user = _admin(request)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    if not ctx.runtime.security.revoke(session_id):
+        raise WebError(404, "not_found", N_("There is no such session (it may have ended)."),
+                       N_("Reload the sessions page."))
+    return _sessions_answer(ctx, user, revoked=session_id)

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
+import math
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from parity.web.context import make_ctx
+from parity.core.disclosure import Actor, audit_log
+from parity.core.errors import ParityError
+from parity.web import sessions
+from parity.web.context import Ctx, make_ctx
 from parity.web.errors import NotAuthenticated
 from parity.web.i18n import gettext
+from parity.web.releases import release_states
 
 router = APIRouter()
+log = logging.getLogger("parity.web")
 
 
 def _safe_next(target: str | None) -> str:
@@ -26,7 +33,10 @@ def home(request: Request) -> Response:
     ctx = make_ctx(request)
     user = ctx.viewer()
     views = ctx.visible_views(user)
-    return ctx.render("index.html", viewer=user, views=views, page_title=gettext(ctx.lang, "Home"))
+    problems = [r for r in release_states(ctx.runtime.store, served_only=True) if r["problem"]] \
+        if user.role == "admin" else []
+    return ctx.render("index.html", viewer=user, views=views, release_problems=problems,
+                      page_title=gettext(ctx.lang, "Home"))
 
 
 @router.get("/login")
@@ -36,6 +46,20 @@ def login_page(request: Request, next: str | None = None) -> Response:
                       page_title=gettext(ctx.lang, "Log in"))
 
 
+def _record(ctx: Ctx, action: str, name: str, what: str) -> None:
+    """A failed or refused login: in the server log, and in the audit log when the store
+    is writable (a read-only store cannot take entries)."""
+    log.warning("%s: user %r, %s", action, name, what)
+    store = ctx.runtime.store
+    if store.read_only:
+        return
+    try:
+        with ctx.runtime.write_lock:
+            audit_log.append(store, Actor(name[:64].strip() or "(empty)", "public"), action, what)
+    except ParityError as exc:
+        log.warning("The %s entry could not be written to the audit log: %s", action, exc.message)
+
+
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf_token: Annotated[str | None, Form()] = None,
@@ -43,12 +67,28 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
     ctx = make_ctx(request)
     security = ctx.runtime.security
     security.check_csrf(request, csrf_token)
-    user = security.directory.authenticate(username.strip(), password)
+    name = username.strip()
+    address = request.client.host if request.client else "unknown"
+    keys = [f"account:{name.lower()}", f"address:{address}"]
+    now = sessions.now()
+    wait = sessions.wait_left(security.book, keys, now)
+    page = {"next": _safe_next(next), "username": username,
+            "page_title": gettext(ctx.lang, "Log in")}
+    if wait > 0:
+        seconds = math.ceil(wait)
+        _record(ctx, "login_throttled", name, f"from {address}; refused, {seconds} s to wait")
+        refused = ctx.render("login.html", status=429, failed=False, wait=seconds, **page)
+        refused.headers["Retry-After"] = str(seconds)
+        return refused
+    user = security.directory.authenticate(name, password)
     if user is None:
-        return ctx.render("login.html", status=401, next=_safe_next(next), failed=True,
-                          username=username, page_title=gettext(ctx.lang, "Log in"))
+        counts = [security.book.fail(key, now) for key in keys]
+        _record(ctx, "login_failed", name, f"from {address}; failure {counts[0]} in a row "
+                f"for the account, {counts[1]} from the address")
+        return ctx.render("login.html", status=401, failed=True, **page)
+    security.book.reset(keys[0])
     response = RedirectResponse(_safe_next(next), status_code=303)
-    security.start_session(response, user)
+    security.start_session(request, response, user)
     return ctx.finish(response)
 
 
@@ -57,7 +97,7 @@ def logout(request: Request, csrf_token: Annotated[str | None, Form()] = None) -
     ctx = make_ctx(request)
     ctx.runtime.security.check_csrf(request, csrf_token)
     response = RedirectResponse("/login", status_code=303)
-    ctx.runtime.security.end_session(response)
+    ctx.runtime.security.end_session(request, response)
     return ctx.finish(response)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -14,7 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 import parity
 from parity.core.store import Store, open_store
-from parity.web import i18n, users
+from parity.web import i18n, keys, sessions, users
 from parity.web.cache import StoreState, TableCache
 from parity.web.config import WebSettings
 from parity.web.security import Authenticator, Security
@@ -68,6 +69,8 @@ class Runtime:
     owns_store: bool
     #: View pages' frames by language, role, address and title (see Ctx.render_view).
     frames: dict[tuple[object, ...], tuple[str, str, str]] = field(default_factory=dict)
+    #: Held while writing through the store's main connection (audit log, releases).
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: WebSettings, store: Store | None = None,
@@ -77,12 +80,17 @@ class Runtime:
             store = open_store(settings.db, read_only=settings.read_only, create=False)
         if not store.read_only:
             users.ensure_tables(store)
-        key = settings.secret_key or users.signing_key(store)
+        key = keys.signing_key(settings)
         if key is None:
-            log.warning("No secret_key is set and the store is read-only: sessions are signed "
-                        "with a key of this process only (set PARITY_WEB_SECRET_KEY).")
+            log.warning("The session-signing key file %s cannot be created: sessions are signed "
+                        "with a key of this process only (set PARITY_SECRET_KEY).",
+                        keys.key_path(settings))
             key = secrets.token_urlsafe(48)
         directory = users.Directory(store)
+        if store.read_only and settings.cache_dir is None:
+            log.warning("The store is read-only and no cache_dir is set: sessions are known to "
+                        "this process only and end when it stops (several workers need a "
+                        "shared cache_dir).")
         missing = vendored_assets_missing()
         if missing:
             log.warning("Chart scripts are missing from %s (%s): run scripts/setup.sh; pages show "
@@ -90,11 +98,14 @@ class Runtime:
         shared = SharedFolder(settings.cache_dir, store_identity(store)) \
             if settings.cache_dir is not None else None
         return cls(settings=settings, store=store,
-                   security=Security(settings, directory, key, tuple(authenticators)),
+                   security=Security(settings, directory, key,
+                                     sessions.open_book(store, settings.cache_dir),
+                                     tuple(authenticators)),
                    cache=TableCache(settings.cache_entries, shared,
                                     settings.cache_mib * 2**20 or None), state=StoreState(store),
                    templates=template_env(), owns_store=owns)
 
     def close(self) -> None:
+        self.security.book.close()
         if self.owns_store:
             self.store.close()

@@ -1,6 +1,8 @@
 """Who is asking: sessions, API tokens, trusted proxy headers, CSRF, roles.
 
-- A login sets a signed, HttpOnly, SameSite=Lax session cookie (Secure behind https).
+- A login creates a server-side session (:mod:`parity.web.sessions`) and sets a signed,
+  HttpOnly, SameSite=Lax cookie carrying its token (Secure behind https); logging out or
+  an administrator's revocation deletes the session, so a copied cookie stops working.
 - ``Authorization: Bearer parity_…`` authenticates API clients; such requests carry no
   cookies, so they need no CSRF token.
 - Every POST made with cookies must carry ``csrf_token`` equal to the signed
@@ -25,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from parity.web.config import WebSettings
 from parity.web.errors import Forbidden, NotAuthenticated, WebError
 from parity.web.i18n import N_
+from parity.web.sessions import Book, SessionRecord, token_hash
 from parity.web.users import Directory, User
 
 SESSION_COOKIE = "parity_session"
@@ -36,22 +39,29 @@ ANONYMOUS = User(name="anonymous", role="public")
 Authenticator = Callable[[Request, Directory], User | None]
 
 
+#: Seconds a session found in the book is trusted before it is looked up again (a session
+#: revoked by another worker process ends within this time; in this process, at once).
+SESSION_RECHECK = 2.0
+
+
 @dataclass
 class Security:
-    """Signing keys and the ways of knowing a user, shared by every request."""
+    """Signing keys, the session book and the ways of knowing a user, shared by every request."""
 
     settings: WebSettings
     directory: Directory
     secret_key: str
+    book: Book
     authenticators: Sequence[Authenticator] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
         self._sessions = URLSafeTimedSerializer(self.secret_key, salt="parity-session")
         self._csrf = URLSafeTimedSerializer(self.secret_key, salt="parity-csrf")
-        #: Cookies whose signature was checked: session cookie -> (user name, expiry time),
-        #: CSRF cookie -> token. A browser sends the same cookie with every request, so
-        #: each is verified once; a forged or expired cookie is never remembered.
-        self._verified_sessions: dict[str, tuple[str, float]] = {}
+        #: Cookies whose signature was checked: session cookie -> (session hash, user name,
+        #: time of the last look-up in the book), CSRF cookie -> token. A browser sends the
+        #: same cookie with every request, so each signature is verified once; a forged or
+        #: expired cookie is never remembered.
+        self._verified_sessions: dict[str, tuple[str, str, float]] = {}
         self._verified_csrf: dict[str, str] = {}
 
     # -------------------------------------------------------------- identity
@@ -80,23 +90,30 @@ class Security:
                 return user
         return self.session_user(request)
 
+    def _session_hash(self, raw: str) -> str | None:
+        """The hash of the session a cookie names, if its signature and age are valid."""
+        try:
+            data = self._sessions.loads(raw, max_age=int(self.settings.session_hours * 3600))
+        except BadSignature:
+            return None
+        token = data.get("s") if isinstance(data, dict) else None
+        return token_hash(token) if isinstance(token, str) else None
+
     def session_user(self, request: Request) -> User | None:
         raw = request.cookies.get(SESSION_COOKIE)
         if not raw:
             return None
+        now = time.monotonic()
         known = self._verified_sessions.get(raw)
-        if known is not None and time.time() < known[1]:
-            return self.directory.get(known[0])
-        max_age = int(self.settings.session_hours * 3600)
-        try:
-            data, signed_at = self._sessions.loads(raw, max_age=max_age, return_timestamp=True)
-        except BadSignature:
+        if known is not None and now - known[2] < SESSION_RECHECK:
+            return self.directory.get(known[1])
+        digest = known[0] if known is not None else self._session_hash(raw)
+        record = self.book.get(digest) if digest else None
+        if record is None:
+            self._verified_sessions.pop(raw, None)
             return None
-        name = data.get("u") if isinstance(data, dict) else None
-        if not isinstance(name, str):
-            return None
-        _remember(self._verified_sessions, raw, (name, signed_at.timestamp() + max_age))
-        return self.directory.get(name)
+        _remember(self._verified_sessions, raw, (record.session_hash, record.name, now))
+        return self.directory.get(record.name)
 
     def viewer(self, request: Request) -> User:
         """The user, or the public audience when public access is on; else 401."""
@@ -112,15 +129,44 @@ class Security:
         response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="lax",
                             secure=self.settings.https, path="/")
 
-    def start_session(self, response: Response, user: User) -> None:
-        self._cookie(response, SESSION_COOKIE, self._sessions.dumps({"u": user.name}),
-                     int(self.settings.session_hours * 3600))
+    def start_session(self, request: Request, response: Response, user: User) -> None:
+        """Record a new session for ``user`` and set its cookie (and a new CSRF token)."""
+        token = secrets.token_urlsafe(32)
+        seconds = int(self.settings.session_hours * 3600)
+        now = time.time()
+        agent = request.headers.get("user-agent", "")[:200] or None
+        self.book.add(SessionRecord(token_hash(token), user.name, now, now + seconds,
+                                    request.client.host if request.client else None, agent))
+        self._cookie(response, SESSION_COOKIE, self._sessions.dumps({"s": token}), seconds)
         self.new_csrf(response)
 
-    def end_session(self, response: Response) -> None:
+    def end_session(self, request: Request, response: Response) -> None:
+        """Delete the request's session on the server and its cookie in the browser."""
+        raw = request.cookies.get(SESSION_COOKIE)
+        digest = self._session_hash(raw) if raw else None
+        if digest:
+            self.book.revoke(digest)
+        self._verified_sessions.pop(raw or "", None)
         response.delete_cookie(SESSION_COOKIE, path="/", secure=self.settings.https,
                                httponly=True, samesite="lax")
         self.new_csrf(response)
+
+    def current_session(self, request: Request) -> str | None:
+        """The hash of the request's session (None without a valid session cookie)."""
+        raw = request.cookies.get(SESSION_COOKIE)
+        return self._session_hash(raw) if raw else None
+
+    def revoke(self, session_id: str) -> int:
+        """End a session by its public id (an administrator's action); how many ended."""
+        ended = self.book.revoke(session_id)
+        self._verified_sessions.clear()
+        return ended
+
+    def revoke_user(self, name: str) -> int:
+        """End every session of an account (after it is removed)."""
+        ended = self.book.revoke_user(name)
+        self._verified_sessions.clear()
+        return ended
 
     # -------------------------------------------------------------- CSRF
     def csrf_token(self, request: Request) -> str:

@@ -2,8 +2,8 @@
 
 Passwords are hashed with Argon2id (argon2-cffi). API tokens are 256-bit random strings;
 only their SHA-256 is stored (a fast hash is enough for a secret of that entropy, and
-lets a token be looked up by its hash). The session-signing key can be kept here too, so
-that restarts and several worker processes share it.
+lets a token be looked up by its hash). The session-signing key is never kept in the
+store (see :mod:`parity.web.keys`): a key left there by an older version is deleted.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ DDL = (
     """CREATE TABLE IF NOT EXISTS main.web_tokens (
         token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, label VARCHAR,
         created_at TIMESTAMP)""",
-    """CREATE TABLE IF NOT EXISTS main.web_secrets (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    # Older versions kept the session-signing key in the store: remove it.
+    """DROP TABLE IF EXISTS main.web_secrets""",
 )
 
 _hasher = PasswordHasher()
@@ -60,14 +61,10 @@ class User:
 
 
 def ensure_tables(store: Store) -> None:
-    """Create the account tables and the session-signing key if they are missing (a
-    read-write store only), so that a store with accounts can be served read-only by
-    several worker processes that all accept each other's cookies."""
+    """Create the account tables if they are missing (a read-write store only)."""
     with store.cursor() as cur:
         for stmt in DDL:
             cur.execute(stmt)
-        cur.execute("INSERT INTO main.web_secrets VALUES ('session', ?) ON CONFLICT DO NOTHING",
-                    [secrets.token_urlsafe(48)])
 
 
 def has_tables(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -236,18 +233,3 @@ class Directory:
 
 
 _DUMMY_HASH = _hasher.hash("parity-dummy-password")
-
-
-def signing_key(store: Store) -> str | None:
-    """The session-signing key kept in the store, created on first use (None if read-only)."""
-    with store.cursor() as cur:
-        if has_tables(cur):
-            row = cur.execute("SELECT value FROM main.web_secrets WHERE key = 'session'").fetchone()
-            if row:
-                return str(row[0])
-    if store.read_only:
-        return None
-    ensure_tables(store)
-    with store.cursor() as cur:
-        row = cur.execute("SELECT value FROM main.web_secrets WHERE key = 'session'").fetchone()
-    return str(row[0]) if row else None

@@ -7,11 +7,12 @@
   (``parity.web.app:create_app``), which reads :class:`WebSettings` from the environment,
   so the settings are handed over as ``PARITY_WEB_*`` variables (:meth:`WebSettings.to_env`).
 - The key that signs session and CSRF cookies, so that any worker accepts a cookie that
-  another worker set: ``secret_key`` when set, else the key kept in the store (created
-  with the accounts), else a key made for this run and handed to every worker (logins
-  then end when the server stops).
+  another worker set: ``secret_key`` when set, else ``PARITY_SECRET_KEY``, else the key
+  file beside the store (created here on first run, see :mod:`parity.web.keys`), else a
+  key made for this run and handed to every worker (logins then end when the server stops).
 - A private folder where a view computed by one worker is read by the others
-  (``cache_dir``; a temporary one unless set, deleted when the server stops).
+  (``cache_dir``; a temporary one unless set, deleted when the server stops); the
+  workers also keep their session records there (:mod:`parity.web.sessions`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from parity.core.errors import StoreLockedError
 from parity.core.store import open_store
-from parity.web import users
+from parity.web import keys, users
 from parity.web.config import WebSettings
 
 #: The application factory the workers import.
@@ -64,13 +65,12 @@ def plan(settings: WebSettings) -> Plan:
             "stop the one that holds it (e.g. a 'parity serve' without --read-only), then start "
             "again.") from exc
     with store:
-        stored_key = users.signing_key(store)
         accounts = len(users.list_users(store))
-    if settings.secret_key is None and stored_key is None:
+    if keys.signing_key(settings) is None:
         updates["secret_key"] = secrets.token_urlsafe(48)
-        notes.append("The store keeps no session-signing key (it has no accounts table): the "
-                     "workers share a key made for this run, so logins end when the server "
-                     "stops. Set PARITY_WEB_SECRET_KEY to keep them.")
+        notes.append(f"The session-signing key file {keys.key_path(settings)} cannot be "
+                     "created: the workers share a key made for this run, so logins end when "
+                     "the server stops. Set PARITY_SECRET_KEY to keep them.")
     temp_dir = None
     if settings.cache_dir is None:
         temp_dir = Path(tempfile.mkdtemp(prefix="parity-cache-"))

@@ -7,6 +7,11 @@ use. The release builder reads them to keep releases on the same data consistent
 published once stays known, a cell hidden once stays hidden) and to stop differencing
 between releases on different data (a cell whose value moved by 1–9 since it was last
 published is hidden).
+
+A release's folder is recorded relative to the store's folder when it lies inside it
+(else as an absolute path), and a relative path read from the log is taken from the
+store's folder (:func:`release_folder`): the log means the same folder whatever the
+working directory of the program that reads it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
@@ -42,10 +48,43 @@ def ensure_tables(store: Store) -> None:
 
 
 def _exists(store: Store) -> bool:
-    row = store.con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
-        "AND table_name = 'disclosure_releases'").fetchone()
+    with store.cursor() as cur:
+        row = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'main' "
+            "AND table_name = 'disclosure_releases'").fetchone()
     return bool(row and row[0])
+
+
+def _store_folder(store: Store) -> Path:
+    return Path(store.path).resolve().parent
+
+
+def recorded_folder(store: Store, out_dir: Path | str) -> str:
+    """How a release folder (relative to the working directory, or absolute) is recorded:
+    relative to the store's folder when inside it, else absolute."""
+    target = Path(out_dir).resolve()
+    try:
+        return target.relative_to(_store_folder(store)).as_posix()
+    except ValueError:
+        return str(target)
+
+
+def release_folder(store: Store, out_dir: str) -> Path:
+    """The folder of a release as recorded in the log (relative paths: from the store's folder)."""
+    path = Path(out_dir)
+    return path if path.is_absolute() else _store_folder(store) / path
+
+
+def hidden_cells(store: Store) -> dict[str, tuple[int, int]]:
+    """Per release: (cells hidden, cells published)."""
+    if not _exists(store):
+        return {}
+    rows = store.frame(
+        "SELECT release_id, count(*) FILTER (WHERE status <> 'published') AS hidden, "
+        "count(*) FILTER (WHERE status = 'published') AS published "
+        "FROM main.disclosure_release_cells GROUP BY release_id")
+    return {r["release_id"]: (int(r["hidden"]), int(r["published"]))
+            for r in rows.iter_rows(named=True)}
 
 
 def data_version(store: Store) -> str:
@@ -131,8 +170,9 @@ def history_other_data(store: Store, version: str) -> dict[CellId, set[int]]:
 
 def record(store: Store, row: dict[str, object],
            cells: Iterable[tuple[str, CellId, str, int | None]]) -> None:
-    """Write one release and its cells, atomically."""
+    """Write one release and its cells, atomically (``out_dir`` as :func:`recorded_folder`)."""
     ensure_tables(store)
+    row = {**row, "out_dir": recorded_folder(store, str(row["out_dir"]))}
     frame = pl.DataFrame(
         [{"release_id": row["release_id"], "table_name": t, "cell": encode_id(c),
           "status": s, "value": v} for t, c, s, v in cells],
