@@ -68,3 +68,19 @@ def test_funnel_count_equals_plain_sql(store: Store) -> None:
             "count(selected_date) AS s FROM main.applications GROUP BY ALL").pl()
     assert dict(zip(totals["gender"], zip(totals["n"], totals["s"], strict=True), strict=True)) == \
         dict(zip(want["gender"], zip(want["n"], want["s"], strict=True), strict=True))
+
+
+def test_in_memory_tables_run_through_ibis(store: Store) -> None:
+    """Raw SQL cannot see an Ibis memtable; such a question is not cached as SQL."""
+    import ibis
+
+    b = Backend.from_store(store)
+    staff = b.table("staff")
+    wanted = ibis.memtable({"g": ["F"]})
+    joined = staff.join(wanted, staff.gender.cast("string") == wanted.g)
+    expr = joined.aggregate(n=joined.count())
+    got = b.execute(expr)["n"][0]
+    again = b.execute(expr)["n"][0]
+    with store.cursor() as cur:
+        want = cur.sql("SELECT count(*) FROM main.staff WHERE gender = 'F'").fetchall()[0][0]
+    assert got == again == want

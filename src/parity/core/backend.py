@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import polars as pl
 
@@ -27,7 +28,7 @@ from parity.core.store import Store
 
 #: Compiled SQL by (engine, data version, expression): at most this many queries.
 COMPILED_MAX = 64
-_COMPILED: OrderedDict[tuple[object, ...], str] = OrderedDict()
+_COMPILED: OrderedDict[tuple[object, ...], str | None] = OrderedDict()
 
 
 @dataclass(eq=False)
@@ -92,36 +93,46 @@ class Backend:
         million rows. ``expr`` may be a function building the expression: with a ``key``
         already cached it is not even built.
         """
+        build = expr if callable(expr) else (lambda: expr)
+        built: ir.Table | None = None
         if self.engine == "duckdb" and hasattr(self.con, "con"):
-            sql = self._compiled(expr, key)
-            frame: pl.DataFrame = self.con.con.sql(sql).pl()
-        else:
-            frame = self.con.to_polars(expr() if callable(expr) else expr)
-        return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items()
-                                  if t == pl.Categorical or isinstance(t, pl.Enum))
+            sql, built = self._compiled(build, key)
+            if sql is not None:
+                frame: pl.DataFrame = self.con.con.sql(sql).pl()
+                return _plain_strings(frame)
+        return _plain_strings(self.con.to_polars(built if built is not None else build()))
 
-    def _compiled(self, expr: ir.Table | Callable[[], ir.Table], key: Hashable | None) -> str:
-        built = None if key is not None or not callable(expr) else expr()
-        if built is None and not callable(expr):
-            built = expr
-        full = (self.engine, self.data_version(), key if key is not None
-                else built.op())  # type: ignore[union-attr]
-        sql = _COMPILED.get(full)
-        if sql is None:
-            if built is None:
-                built = expr() if callable(expr) else expr
-            sql = ibis.to_sql(built, dialect=self.engine)
-            if len(_COMPILED) >= COMPILED_MAX:
-                _COMPILED.popitem(last=False)
-            _COMPILED[full] = sql
-        else:
+    def _compiled(self, build: Callable[[], ir.Table],
+                  key: Hashable | None) -> tuple[str | None, ir.Table | None]:
+        """The cached SQL of the question (None: run through Ibis, e.g. for in-memory
+        tables, which raw SQL cannot see) and the expression if it had to be built."""
+        built = None
+        if key is None:
+            built = build()
+            key = built.op()
+        full = (self.engine, self.data_version(), key)
+        if full in _COMPILED:
             _COMPILED.move_to_end(full)
-        return sql
+            return _COMPILED[full], built
+        if built is None:
+            built = build()
+        sql = None if built.op().find(ops.InMemoryTable) else ibis.to_sql(built,
+                                                                          dialect=self.engine)
+        if len(_COMPILED) >= COMPILED_MAX:
+            _COMPILED.popitem(last=False)
+        _COMPILED[full] = sql
+        return sql, built
 
     @staticmethod
     def to_polars(expr: ir.Table) -> pl.DataFrame:
         """Execute an expression bound to a backend's tables and return a polars frame."""
         return expr.to_polars()
+
+
+def _plain_strings(frame: pl.DataFrame) -> pl.DataFrame:
+    """Category and ENUM columns as strings (what every other engine returns)."""
+    return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items()
+                              if t == pl.Categorical or isinstance(t, pl.Enum))
 
 
 def compiled_queries() -> int:
@@ -144,7 +155,6 @@ def datafusion(con: Any) -> Backend:
     DATE). Every other compilation is Ibis's own. Restricted tables sit with the others.
     """
     import ibis.expr.datatypes as dt
-    import ibis.expr.operations as ops
     import sqlglot as sg
     from ibis.backends.sql.compilers.datafusion import DataFusionCompiler
 
