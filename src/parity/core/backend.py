@@ -13,6 +13,7 @@ booleans with ``ifelse``, sort explicitly).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from parity.core.store import Store
 #: Compiled SQL by (engine, data version, expression): at most this many queries.
 COMPILED_MAX = 64
 _COMPILED: OrderedDict[tuple[object, ...], str | None] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 @dataclass(eq=False)
@@ -111,16 +113,18 @@ class Backend:
             built = build()
             key = built.op()
         full = (self.engine, self.data_version(), key)
-        if full in _COMPILED:
-            _COMPILED.move_to_end(full)
-            return _COMPILED[full], built
+        with _LOCK:  # the dashboard's worker threads share the cache
+            if full in _COMPILED:
+                _COMPILED.move_to_end(full)
+                return _COMPILED[full], built
         if built is None:
             built = build()
         sql = None if built.op().find(ops.InMemoryTable) else ibis.to_sql(built,
                                                                           dialect=self.engine)
-        if len(_COMPILED) >= COMPILED_MAX:
-            _COMPILED.popitem(last=False)
-        _COMPILED[full] = sql
+        with _LOCK:
+            _COMPILED[full] = sql
+            while len(_COMPILED) > COMPILED_MAX:
+                _COMPILED.popitem(last=False)
         return sql, built
 
     @staticmethod
