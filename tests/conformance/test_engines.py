@@ -21,6 +21,7 @@ from parity.core.analytics.timelines import timelines_report
 from parity.core.backend import Backend, ratio
 from parity.core.disclosure import catalog
 from parity.core.disclosure.policy import Audience
+from parity.core.projection import BASELINE, project
 
 from .conftest import ENGINES, _connect
 
@@ -157,6 +158,15 @@ def test_gender_parity_and_ranges(engine: Backend, reference: Backend) -> None:
     assert_same(gender_parity(engine, by="level").table,
                 gender_parity(reference, by="level").table)
     assert_same(desirable_ranges(engine).states, desirable_ranges(reference).states)
+
+
+def test_projection(engine: Backend, reference: Backend) -> None:
+    """The projection's history counts (and so its simulation, same seed) agree."""
+    got = project(engine, BASELINE, years=2, runs=20, seed=0).tables()
+    want = project(reference, BASELINE, years=2, runs=20, seed=0).tables()
+    assert got.keys() == want.keys() and "levels" in want
+    for name, frame in want.items():
+        assert_same(got[name], frame)
 
 
 def test_each_engine_is_what_it_says(engine: Backend) -> None:
