@@ -30,8 +30,12 @@ def slot_of(day: ir.DateValue, snapshots: Sequence[date]) -> ir.IntegerValue:
 
 
 def date_at(k: ir.IntegerValue, snapshots: Sequence[date]) -> ir.DateValue:
-    """The snapshot date of index ``k`` (null outside the list)."""
-    return ibis.array([ibis.literal(s) for s in snapshots])[k]
+    """The snapshot date of index ``k`` (null outside the list or when ``k`` is null).
+
+    A null index is replaced by one past the end: DuckDB returns null for either, but
+    DataFusion can fail on a null index ("array_element got invalid index").
+    """
+    return ibis.array([ibis.literal(s) for s in snapshots])[k.fill_null(len(snapshots))]
 
 
 def entity_field(staff: ir.Table) -> ir.Table:
@@ -43,20 +47,31 @@ def entity_field(staff: ir.Table) -> ir.Table:
 
 @dataclass(frozen=True)
 class Sources:
-    """The store tables one flow reads (looked up once: a lookup parses the schema)."""
+    """The store tables one flow reads, through its :class:`Backend` (which looks each
+    table up once)."""
 
-    staff: ir.Table
-    events: ir.Table
-    grades: ir.Table
-    regions: ir.Table
+    backend: Backend
 
     @classmethod
     def of(cls, source: Backend | Sources) -> Sources:
         """The tables of a backend (a Sources is returned as it is)."""
-        if isinstance(source, Sources):
-            return source
-        return cls(source.table("staff"), source.table("events"),
-                   source.table("ref_grades"), source.table("ref_country_regions"))
+        return source if isinstance(source, Sources) else cls(source)
+
+    @property
+    def staff(self) -> ir.Table:
+        return self.backend.table("staff")
+
+    @property
+    def events(self) -> ir.Table:
+        return self.backend.table("events")
+
+    @property
+    def grades(self) -> ir.Table:
+        return self.backend.table("ref_grades")
+
+    @property
+    def regions(self) -> ir.Table:
+        return self.backend.table("ref_country_regions")
 
 
 #: Snapshot columns :func:`snapshot_rows` can carry, by name → staff column.

@@ -12,10 +12,8 @@ a handful of rows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-import ibis
 import ibis.expr.types as ir
 import polars as pl
 
@@ -26,7 +24,6 @@ from parity.core.analytics.funnel_dims import (
     application_column,
     declared_table,
     entity_types,
-    execute,
     label_expr,
     raw_condition,
 )
@@ -94,9 +91,9 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
     needs_types = any(DIMENSIONS[k].kind == "entity_type" for k in request.keys) or any(
         DIMENSIONS[f.dimension].kind == "entity_type" for f in request.filters)
     entity_type_of = entity_types(backend) if needs_types else {}
-    key = (request, tuple(sorted(entity_type_of.items())))
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    raw = execute_cached(backend, key, lambda: count_expression(request, entity_type_of)[0])
+    raw = backend.execute(lambda: count_expression(request, entity_type_of)[0],
+                          key=("funnel_count", request, tuple(sorted(entity_type_of.items()))))
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
@@ -109,36 +106,9 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
             .sort([*request.keys, ROSTER_KEY]))
 
 
-_COMPILED: dict[tuple[object, ...], str] = {}
-_COMPILED_MAX = 64
-
-
-def execute_cached(backend: Backend, key: tuple[object, ...],
-                   build: Callable[[], ir.Table]) -> pl.DataFrame:
-    """Run the expression ``build()``; on DuckDB, reuse its compiled SQL for the same ``key``.
-
-    Building and compiling the Ibis expression costs ≈ 50 ms, as much as counting a million
-    applications; a dashboard or a notebook asks the same question again and again, so
-    the SQL text is kept (per process, at most 64 queries). Other engines run the
-    expression through Ibis every time.
-    """
-    raw = getattr(backend.con, "con", None)
-    if getattr(backend.con, "name", None) != "duckdb" or raw is None:
-        return execute(backend, build())
-    sql = _COMPILED.get(key)
-    if sql is None:
-        sql = ibis.to_sql(build(), dialect="duckdb")
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.pop(next(iter(_COMPILED)))
-        _COMPILED[key] = sql
-    frame: pl.DataFrame = raw.sql(sql).pl()
-    return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items()
-                              if t == pl.Categorical or isinstance(t, pl.Enum))
-
-
 def _explain_empty(backend: Backend, request: CountRequest) -> None:
     apps = declared_table("applications")
-    total = int(execute(backend, apps.aggregate(n=apps.count()))["n"][0])
+    total = int(backend.execute(apps.aggregate(n=apps.count()))["n"][0])
     if total == 0:
         raise EmptyStoreError(
             "The store has no applications, so there is no funnel to analyse.",

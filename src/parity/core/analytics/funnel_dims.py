@@ -128,7 +128,7 @@ _IBIS_TYPES: dict[str, str] = {"id": "string", "text": "string", "code": "string
 def declared_table(name: str) -> ir.Table:
     """A store table as an Ibis expression with the schema declared in :mod:`parity.core.model`.
 
-    Executed on any engine by name (``backend.con.to_polars(expr)``); unlike
+    Executed on any engine by name (``backend.execute(expr)``); unlike
     ``Backend.table`` it needs no schema round trip, which on DuckDB parses every ENUM
     type (≈ 0.15 s per table for the 250 ISO3 codes) on every call.
     """
@@ -151,9 +151,7 @@ def application_column(dim: Dimension) -> str:
 
 def execute(backend: Backend, expr: ir.Table) -> pl.DataFrame:
     """Run an expression built on :func:`declared_table` on the backend's engine."""
-    frame: pl.DataFrame = backend.con.to_polars(expr)
-    return frame.with_columns(pl.col(c).cast(pl.Utf8) for c, t in frame.schema.items()
-                              if t == pl.Categorical or isinstance(t, pl.Enum))
+    return backend.execute(expr)
 
 
 

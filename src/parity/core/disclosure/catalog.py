@@ -10,7 +10,7 @@ nationals, a manager's own entity) use its scope. Other analytics join the catal
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import ibis
@@ -58,19 +58,6 @@ class Provider:
         return audience.role == "manager"
 
 
-@dataclass
-class CachedBackend(Backend):
-    """A backend that looks each table up once (Ibis reads the schema on every lookup)."""
-
-    _tables: dict[str, ir.Table] = field(default_factory=dict)
-    memo: dict[str, object] = field(default_factory=dict)
-
-    def table(self, name: str) -> ir.Table:
-        if name not in self._tables:
-            self._tables[name] = super().table(name)
-        return self._tables[name]
-
-
 CATALOG: dict[str, Provider] = {}
 
 
@@ -100,13 +87,11 @@ def latest_snapshot(backend: Backend) -> str | None:
 
 
 def staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:
-    """Staff on the latest snapshot with regional_group, level_band and gender group."""
-    if isinstance(backend, CachedBackend) and "staff_latest" in backend.memo:
-        return backend.memo["staff_latest"]  # type: ignore[return-value]
-    got = _staff_latest(backend)
-    if isinstance(backend, CachedBackend):
-        backend.memo["staff_latest"] = got
-    return got
+    """Staff on the latest snapshot with regional_group, level_band and gender group,
+    computed once per backend: every staff table of a release starts from it."""
+    if "staff_latest" not in backend.memo:
+        backend.memo["staff_latest"] = _staff_latest(backend)
+    return backend.memo["staff_latest"]  # type: ignore[return-value]
 
 
 def _staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:

@@ -163,7 +163,7 @@ def build_release(store: Store, audience: Audience, actor: Actor,
                              "Make it for public, member_state or manager.")
     policy = policy or DisclosurePolicy()
     release_log.ensure_tables(store)
-    backend = catalog.CachedBackend.from_store(store)
+    backend = Backend.from_store(store)
     version = release_log.data_version(store)
     notes: list[str] = []
     current = _compute(backend, audience, ("organisation", "nationality", "entity"))

@@ -73,7 +73,7 @@ def dimensions(store: Store, actor: Actor) -> list[str]:
     """The self-identification dimensions held (e.g. race_ethnicity, disability)."""
     _check(actor)
     audit_log.append(store, actor, "read", "self_identification: list of dimensions")
-    si = catalog.CachedBackend.from_store(store).table("self_identification")
+    si = Backend.from_store(store).table("self_identification")
     frame = Backend.to_polars(si.select("dimension").distinct())
     return sorted(frame["dimension"].to_list())
 
@@ -101,7 +101,7 @@ def staff_counts(store: Store, actor: Actor, dimension: str,
                              f"Group by any of: {', '.join(STAFF_GROUPINGS)}.")
     audit_log.append(store, actor, "read",
                      f"self_identification:{dimension} staff counts by {', '.join(by) or '-'}")
-    got = _staff_with_values(catalog.CachedBackend.from_store(store), dimension)
+    got = _staff_with_values(Backend.from_store(store), dimension)
     if got is None:
         frame = pl.DataFrame(schema={**{b: pl.Utf8 for b in by}, dimension: pl.Utf8,
                                      "staff": pl.Int64})
@@ -125,7 +125,7 @@ def application_counts(store: Store, actor: Actor, dimension: str,
     audit_log.append(store, actor, "read",
                      f"self_identification:{dimension} application stage counts by "
                      f"{', '.join(by) or '-'}")
-    backend = catalog.CachedBackend.from_store(store)
+    backend = Backend.from_store(store)
     a = catalog.applications_pplus(backend)
     vals = _latest(backend, dimension)
     j = a.left_join(vals, a.applicant_id == vals.si_subject)
@@ -165,7 +165,7 @@ def publication_tables(store: Store, actor: Actor,
     _check(actor)
     audit_log.append(store, actor, "read", "self_identification: list of dimensions, for a "
                                            "release")
-    backend = backend or catalog.CachedBackend.from_store(store)
+    backend = backend or Backend.from_store(store)
     si = backend.table("self_identification")
     dims = sorted(Backend.to_polars(si.select("dimension").distinct())["dimension"].to_list())
     out: list[CountTable] = []
