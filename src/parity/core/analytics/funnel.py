@@ -48,6 +48,7 @@ from parity.core.analytics.funnel_stats import (
 from parity.core.analytics.funnel_strata import stratified_statistics
 from parity.core.analytics.funnel_trend import trend_statistics
 from parity.core.backend import Backend
+from parity.core.dimensions import is_dimension
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.store import Store
 
@@ -105,7 +106,8 @@ def _dimensions(by: Sequence[str]) -> tuple[list[str], str | None]:
                 continue
             name = canonical(part)
             if name not in DIMENSIONS:
-                if selfid is not None or not name.replace("_", "").isalnum():
+                if selfid is not None or is_dimension(name) \
+                        or not name.replace("_", "").isalnum():
                     raise unknown_dimension(part.strip())
                 selfid = name
             elif name in names:

@@ -24,7 +24,6 @@ from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     Filter,
     application_column,
-    declared_table,
     entity_types,
     execute,
     label_expr,
@@ -64,13 +63,13 @@ def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
     return sums
 
 
-def count_expression(request: CountRequest,
+def count_expression(backend: Backend, request: CountRequest,
                      entity_type_of: dict[str, str]) -> tuple[ir.Table, list[str]]:
     """The grouped count as an Ibis expression and the raw columns it groups by.
 
     One table: the opening's attributes are the copies kept on each application.
     """
-    a = declared_table("applications")
+    a = backend.table("applications")
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
     if request.year_from is not None:
         a = a.filter(a.opening_year >= request.year_from)
@@ -96,7 +95,7 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
     entity_type_of = entity_types(backend) if needs_types else {}
     key = (request, tuple(sorted(entity_type_of.items())))
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    raw = execute_cached(backend, key, lambda: count_expression(request, entity_type_of)[0])
+    raw = execute_cached(backend, key, lambda: count_expression(backend, request, entity_type_of)[0])
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
@@ -137,7 +136,7 @@ def execute_cached(backend: Backend, key: tuple[object, ...],
 
 
 def _explain_empty(backend: Backend, request: CountRequest) -> None:
-    apps = declared_table("applications")
+    apps = backend.table("applications")
     total = int(execute(backend, apps.aggregate(n=apps.count()))["n"][0])
     if total == 0:
         raise EmptyStoreError(
