@@ -21,11 +21,16 @@ def _d(value: object) -> date:
 
 
 def entity_fields(staff: list[dict[str, object]]) -> dict[str, bool]:
-    """Each entity's majority field flag on the snapshots (ties count as field)."""
+    """Each entity's field flag: at least half of its staff in the field on the latest
+    snapshot on which it has staff (docs/dimensions.md)."""
+    latest: dict[str, str] = {}
+    for r in staff:
+        latest[str(r["entity"])] = max(latest.get(str(r["entity"]), ""), str(r["snapshot_date"]))
     seen: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in staff:
-        seen[str(r["entity"])][0] += 1
-        seen[str(r["entity"])][1] += 1 if r["field"] else 0
+        if str(r["snapshot_date"]) == latest[str(r["entity"])]:
+            seen[str(r["entity"])][0] += 1
+            seen[str(r["entity"])][1] += 1 if r["field"] else 0
     return {e: 2 * f >= n for e, (n, f) in seen.items()}
 
 

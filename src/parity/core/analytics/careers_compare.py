@@ -34,6 +34,7 @@ from parity.core.analytics.careers_stats import (
     rate_verdict,
     stratified_kind,
 )
+from parity.core.dimensions import LEVEL_ORDER
 from parity.core.errors import UserInputError
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 from parity.core.stats import (
@@ -67,7 +68,7 @@ ALPHA = 0.05
 _ORDERS: dict[str, tuple[str, ...]] = {
     "regional_group": (*REGIONAL_GROUPS, NON_MEMBER_GROUP),
     "grade": model.GRADES,
-    "level_band": ("ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2", "FS", "NO", "GS"),
+    "level_band": LEVEL_ORDER,
     "category": tuple(model.CATEGORIES),
     "gender": model.GENDERS,
     "appointment_type": model.APPOINTMENT_TYPES,

@@ -19,8 +19,9 @@ import polars as pl
 
 from parity.core import model
 from parity.core.backend import Backend
+from parity.core.dimensions import LEVEL_ORDER
 from parity.core.disclosure.policy import Audience
-from parity.core.disclosure.tables import LEVEL_BANDS, CountTable, Derived, TableSpec
+from parity.core.disclosure.tables import CountTable, Derived, TableSpec
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 GENDER_GROUPS: tuple[str, ...] = ("F", "M", "other_or_unknown")
@@ -244,7 +245,7 @@ COMPOSITION = TableSpec(
                 "(Professional and higher; other categories by their code) and gender.",
     universe="staff_latest", dims=("regional_group", "level_band", "gender"), counts=("staff",),
     additive=("regional_group", "level_band", "gender"),
-    domains=(("regional_group", REGIONAL_GROUP_CODES), ("level_band", LEVEL_BANDS),
+    domains=(("regional_group", REGIONAL_GROUP_CODES), ("level_band", LEVEL_ORDER),
              ("gender", GENDER_GROUPS)),
     derived=(Derived("regional_group_share", "share", "staff", over="regional_group",
                      description="staff / staff of all regional groups in the same level "
@@ -264,7 +265,7 @@ GENDER_PARITY = TableSpec(
                 "the gender_share of the F rows.",
     universe="staff_latest", dims=("level_band", "gender"), counts=("staff",),
     additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
     derived=(Derived("gender_share", "share", "staff", over="gender",
                      description="staff / all staff of the level band"),),
 )
@@ -283,14 +284,14 @@ NATIONALITY_DETAIL = TableSpec(
                 "band and gender.",
     universe="staff_latest", dims=("regional_group", "nationality", "level_band", "gender"),
     counts=("staff",), additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
 )
 ENTITY_DETAIL = TableSpec(
     name="own_entity_by_level_gender", title="Your entity's staff by level and gender",
     description="Staff of the entity on the latest snapshot by level band and gender.",
     universe="staff_latest", dims=("entity", "level_band", "gender"), counts=("staff",),
     additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
 )
 
 for _p in (
