@@ -53,8 +53,8 @@ class Dimension:
 
 def _funnel_dimension(d: registry.Dimension) -> Dimension:
     opening = "openings" in d.sources
-    return Dimension(d.name, "opening" if opening else "application",
-                     d.sources["openings" if opening else "applications"], d.kind,
+    column = "year" if d.kind == "year" else d.sources["openings" if opening else "applications"]
+    return Dimension(d.name, "opening" if opening else "application", column, d.kind,
                      d.description, d.sources["applications"])
 
 

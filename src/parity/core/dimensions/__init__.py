@@ -25,6 +25,7 @@ from parity.core.dimensions.registry import (
     invalid,
     is_dimension,
     label_of,
+    listing,
     order_of,
     resolve,
     sort_rank,
@@ -34,5 +35,5 @@ __all__ = [
     "ALIASES", "BROAD_BANDS", "BROAD_BAND_OF", "COMMANDS", "DIMENSIONS", "ENTITY_TYPES",
     "FIELD", "LEVEL_ORDER", "NON_FIELD", "UNKNOWN", "Dimension", "canonical",
     "entity_type_table", "entity_types", "invalid", "is_dimension", "label_of",
-    "level_band", "order_of", "resolve", "sort_rank",
+    "level_band", "listing", "order_of", "resolve", "sort_rank",
 ]

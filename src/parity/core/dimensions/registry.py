@@ -110,8 +110,8 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("posting_type", "Posting type",
               "position_specific, generic or recruit_from_roster.", "raw",
               _opening("posting_type"), (), model.POSTING_TYPES),
-    Dimension("year", "Year", "Year the opening was posted.", "year",
-              {"applications": "opening_year", "openings": "year"}),
+    Dimension("year", "Year", "Year the opening was posted (ascending).", "year",
+              {"applications": "opening_year", "openings": "posted_date"}),
     Dimension("opening", "Job opening", "The job opening (for strata).", "raw",
               {"applications": "opening_id", "openings": "opening_id"}, ("jo", "opening_id")),
     Dimension("duty_station", "Duty station", "Duty station of the staff member (null if "
@@ -209,3 +209,18 @@ def sort_rank(name: str, values: Sequence[object]) -> list[int]:
     order = order_of(name) or ()
     rank = {v: i for i, v in enumerate(order)}
     return [rank.get(str(v), len(order)) for v in values]
+
+
+def listing(command: str | None = None) -> list[dict[str, str]]:
+    """Every dimension (or those ``command`` accepts) as rows of text: dimension,
+    other_names, label, meaning, values, read_from, commands."""
+    if command is not None and command not in COMMANDS:
+        raise UserInputError(f"'{command}' is not a command that takes dimensions.",
+                             f"Use one of: {', '.join(COMMANDS)}.")
+    return [{
+        "dimension": d.name, "other_names": ", ".join(d.aliases), "label": d.label,
+        "meaning": " ".join((d.description, *d.notes)),
+        "values": ", ".join(d.values) if d.values else "",
+        "read_from": "; ".join(f"{t}.{c}" for t, c in d.sources.items()),
+        "commands": ", ".join(d.commands),
+    } for d in DIMENSIONS.values() if command is None or d.name in COMMANDS[command]]
