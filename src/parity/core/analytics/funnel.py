@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from parity.core import model
 from parity.core.analytics.funnel_counts import ROSTER_KEY, STAGES, CountRequest, count_table
 from parity.core.analytics.funnel_decomposition import decomposition
 from parity.core.analytics.funnel_dims import (
@@ -52,9 +53,9 @@ from parity.core.dimensions import is_dimension
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.store import Store
 
-#: (stage, previous stage) for the regular (non-roster) funnel.
-STEPS: tuple[tuple[str, str], ...] = tuple(zip(STAGES[1:], STAGES[:-1], strict=True))
-ROSTER_STEPS: tuple[tuple[str, str], ...] = (("selected", "received"),)
+#: (stage, previous stage) for the regular (non-roster) funnel, and for roster openings.
+STEPS: tuple[tuple[str, str], ...] = model.STAGE_STEPS
+ROSTER_STEPS: tuple[tuple[str, str], ...] = model.ROSTER_STEPS
 STRATA: tuple[str, ...] = ("grade", "job_family", "entity", "opening", "level_band", "category",
                            "entity_type", "posting_type", "internal", "year")
 
