@@ -186,7 +186,8 @@ def ranges(
 def gender(
     db: DbOption = None,
     as_of: AsOfOption = None,
-    by: Annotated[str, typer.Option("--by", help="level, entity or field (field or non-field entity).")] = "level",
+    by: Annotated[str, typer.Option(
+        "--by", help="level, entity or field (field or non-field entity).")] = "level",
     params: Annotated[Path | None, typer.Option(
         "--params", help="YAML file overriding the gender parameters (band, targets).")] = None,
     band_centre: Annotated[float | None, typer.Option(
