@@ -177,6 +177,11 @@ def test_entity_that_changed_status_is_classed_alike(tiny: Store) -> None:
     counts = dict(zip(moves["outcome"], moves["count"], strict=True))
     assert counts["any"] == 1 and counts["field_change"] == 0
 
+    # the roster flow classes the opening's entity by the same rule
+    roster = careers_counts(tiny, "roster", ["field"]).filter(pl.col("outcome") == "membership")
+    assert dict(zip(roster["entity_type"], roster["total"], strict=True)) == {
+        "field": 6, "non-field": 12}
+
     # gender parity by field: the same classes
     table = gender_parity(tiny, by="field").table
     assert set(table["entity_type"]) == {"field", "non-field", "Total"}

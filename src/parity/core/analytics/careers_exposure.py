@@ -57,7 +57,8 @@ from parity.core.errors import EmptyStoreError, UserInputError
 #: Dimensions a career flow can be broken down (or stratified) by (from the registry).
 DIMENSIONS: dict[str, str] = {n: registry.DIMENSIONS[n].description
                               for n in registry.COMMANDS["careers"]}
-#: Dimensions of the roster flow (applications know no appointment type).
+#: Dimensions of the roster flow (applications know no appointment type; entity_type is
+#: the class of the opening's entity).
 ROSTER_DIMENSIONS: tuple[str, ...] = registry.COMMANDS["careers --flow roster"]
 SCOPES: dict[str, str] = {
     "all": "All staff (all applications, for the roster flow).",

@@ -134,7 +134,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "timelines": tuple(n for n, d in DIMENSIONS.items()
                        if "openings" in d.sources and n != "opening"),
     "careers": (*_STAFF, "appointment_type"),
-    "careers --flow roster": _STAFF[:-1],
+    "careers --flow roster": _STAFF,
     "composition": (*_STAFF, "duty_station", "appointment_type", "geo_subject"),
     "gender": ("level_band", "entity", "entity_type"),
     "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
