@@ -46,6 +46,7 @@ from parity.core.analytics.careers_events import (
     ORD_REASSIGNMENT,
     ORD_SEPARATION,
     Sources,
+    entity_field,
     event_rows,
     slot_of,
     snapshot_rows,
@@ -167,6 +168,17 @@ def outcome_flags(t: ir.Table, flow: str) -> dict[str, ir.BooleanValue]:
     return flags
 
 
+def _entity_class(rows: ir.Table, src: Sources, prefix: str) -> ir.Table:
+    """Snapshot rows whose ``field`` is their entity's class (the one field-entity rule),
+    not the staff member's own flag, so that every segment is classed as the events are."""
+    if prefix + "field" not in rows.columns or prefix + "entity" not in rows.columns:
+        return rows
+    ef = entity_field(src.staff)
+    j = rows.left_join(ef, rows[prefix + "entity"] == ef.ent)
+    return j.select(*[rows[c] for c in rows.columns if c != prefix + "field"],
+                    **{prefix + "field": ef.fld})
+
+
 def contributions(src: Sources, window: Window, flow: str,
                   state: Sequence[str] = _STATE) -> ir.Table:
     """Signed staff-days, with the state and the ending event (see the module docstring).
@@ -188,8 +200,10 @@ def contributions(src: Sources, window: Window, flow: str,
     ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry}}
     columns = [_SNAPSHOT_NAME.get(c, c) for c in need if c != "person_id"]
     stations = ["station"] if moves else []
-    cur = snapshot_rows(src, snaps, "c_", columns=columns + stations).view()
-    nxt = snapshot_rows(src, snaps, "n_", shift=1, columns=columns + stations).view()
+    cur = _entity_class(snapshot_rows(src, snaps, "c_", columns=columns + stations), src,
+                        "c_").view()
+    nxt = _entity_class(snapshot_rows(src, snaps, "n_", shift=1, columns=columns + stations),
+                        src, "n_").view()
     ev = event_rows(src, snaps, carry, entity_state="entity" in need or "field" in need)
 
     def clip(a: ir.DateValue, b: ir.DateValue) -> ir.IntegerValue:
