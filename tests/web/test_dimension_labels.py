@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
 from parity.core.dimensions import COMMANDS, DIMENSIONS, canonical
 from parity.web import i18n
@@ -43,3 +45,17 @@ def test_offered_labels_are_translated(lang: str) -> None:
     offered = {DIMENSIONS[canonical(k)].label for _c, labels in OFFERED for k in labels
                if canonical(k) in DIMENSIONS}
     assert offered <= translated
+
+
+def test_composition_by_entity_type_is_served(as_role: Callable[[str], TestClient]) -> None:
+    """The dashboard's field/non-field breakdown is the registry's entity_type, counted by
+    the one rule, with its values named in the reader's language."""
+    client = as_role("analyst")
+    data = client.get("/api/views/composition?by=entity_type").json()
+    rows = data["tables"][0]["rows"]
+    assert {r["entity_type"] for r in rows} <= {"field", "non-field", "unknown"}
+    assert sum(r["staff"] for r in rows) == sum(
+        r["staff"] for r in client.get("/api/views/composition?by=gender").json()["tables"][0][
+            "rows"])
+    page = client.get("/views/composition?by=entity_type", cookies={"parity_lang": "fr"})
+    assert page.status_code == 200 and "par entité de terrain ou hors terrain" in page.text
