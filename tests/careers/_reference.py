@@ -21,11 +21,16 @@ def _d(value: object) -> date:
 
 
 def entity_fields(staff: list[dict[str, object]]) -> dict[str, bool]:
-    """Each entity's majority field flag on the snapshots (ties count as field)."""
+    """Each entity's field flag: at least half of its staff in the field on the latest
+    snapshot on which it has staff (docs/dimensions.md)."""
+    latest: dict[str, str] = {}
+    for r in staff:
+        latest[str(r["entity"])] = max(latest.get(str(r["entity"]), ""), str(r["snapshot_date"]))
     seen: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for r in staff:
-        seen[str(r["entity"])][0] += 1
-        seen[str(r["entity"])][1] += 1 if r["field"] else 0
+        if str(r["snapshot_date"]) == latest[str(r["entity"])]:
+            seen[str(r["entity"])][0] += 1
+            seen[str(r["entity"])][1] += 1 if r["field"] else 0
     return {e: 2 * f >= n for e, (n, f) in seen.items()}
 
 
@@ -62,7 +67,7 @@ def recompute(staff: list[dict[str, object]], events: list[dict[str, object]],
 
     def snapshot_state(p: str, row: dict[str, object]) -> dict[str, object]:
         return {"person_id": p, "grade": row["grade"], "entity": row["entity"],
-                "field": row["field"], "nationality": row["nationality"],
+                "field": field_of.get(str(row["entity"])), "nationality": row["nationality"],
                 "gender": row["gender"], "appointment_type": row["appointment_type"]}
 
     for p in sorted(persons):
@@ -104,7 +109,8 @@ def recompute(staff: list[dict[str, object]], events: list[dict[str, object]],
                     "grade": grade or (row or {}).get("grade") or (nxt or {}).get("grade"),
                     "entity": entity or (row or {}).get("entity") or (nxt or {}).get("entity"),
                     "field": field if field is not None else (
-                        row["field"] if row is not None else nxt["field"] if nxt else None),
+                        field_of.get(str(row["entity"])) if row is not None
+                        else field_of.get(str(nxt["entity"])) if nxt else None),
                     "nationality": base["nationality"] if base else None,
                     "gender": (row or {}).get("gender") or (nxt or {}).get("gender"),
                     "appointment_type": base["appointment_type"] if base else None,

@@ -64,7 +64,7 @@ def test_machine_formats(small_stores: dict[int, Store], tmp_path: Path) -> None
     (("--flow", "transfers"), "is not a career flow"),
     (("--flow", "separation", "--survival"), "--survival applies to promotions only"),
     (("--flow", "promotion", "--by", "colour"), "is not a dimension"),
-    (("--flow", "roster", "--by", "field"), "the roster flow"),
+    (("--flow", "roster", "--by", "appointment_type"), "the roster flow"),
     (("--flow", "promotion", "--reference", "MARS"), "not one of the groups"),
     (("--flow", "promotion", "--from", "2030"), "leaves no time"),
     (("--flow", "promotion", "--scope", "senior"), "is not a scope"),

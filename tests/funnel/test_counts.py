@@ -139,7 +139,8 @@ def test_count_query_is_one_grouped_aggregation(loaded: tuple[Store, pl.DataFram
     from parity.core.analytics.funnel_counts import count_expression
 
     store, _ = loaded
-    expr, _ = count_expression(CountRequest(("regional_group",), 2019, 2021,
+    expr, _ = count_expression(Backend.from_store(store),
+                               CountRequest(("regional_group",), 2019, 2021,
                                             parse_filters(["grade=P-4"])), {})
     sql = ibis.to_sql(expr, dialect="duckdb")
     assert sql.count("GROUP BY") == 1

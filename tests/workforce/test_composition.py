@@ -31,6 +31,13 @@ def independent(csv_path: Path) -> pl.DataFrame:
     """The staff file read straight with polars, with the dimensions derived by hand."""
     groups = member_states().select("iso3", "regional_group")
     raw = pl.read_csv(csv_path, infer_schema=False)
+    # field entity: at least half its staff in the field on its latest snapshot
+    latest = raw.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max().over("entity"))
+    types = latest.group_by("entity").agg(
+        ((pl.col("field") == "true").sum() * 2 >= pl.len()).alias("_f")).select(
+        "entity", pl.when(pl.col("_f")).then(pl.lit("field")).otherwise(pl.lit("non-field"))
+        .alias("entity_type"))
+    raw = raw.join(types, on="entity", how="left")
     return raw.join(groups, left_on="nationality", right_on="iso3", how="left").with_columns(
         pl.col("snapshot_date").str.to_date(),
         pl.col("regional_group").fill_null("NONMEMBER"),

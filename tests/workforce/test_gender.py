@@ -146,7 +146,7 @@ def test_flows_and_required_share(parity_store: Store) -> None:
 
 
 def test_by_entity_and_field(parity_store: Store) -> None:
-    for by, key in (("entity", "entity"), ("field", "field")):
+    for by, key in (("entity", "entity"), ("field", "entity_type")):
         table = gender_parity(parity_store, by=by).table  # type: ignore[arg-type]
         assert table[key].to_list()[-1] == "Total"
         assert table.filter(table[key] != "Total")["staff"].sum() == 111
@@ -181,7 +181,7 @@ def test_senior_target_moves_on_once_passed() -> None:
 
 
 def test_errors(parity_store: Store, tmp_path: Path) -> None:
-    with pytest.raises(UserInputError, match="not a gender parity breakdown"):
+    with pytest.raises(UserInputError, match="not a dimension gender parity can be broken down by"):
         gender_parity(parity_store, by="grade")  # type: ignore[arg-type]
     with pytest.raises(SettingsError, match="band"):
         load_gender_parameters().with_band(centre=0.9, half_width=0.2)

@@ -77,7 +77,7 @@ def test_composition_json_keys(runs: Runs) -> None:
     assert set(rows[0]) == {"grade", "date_from", "date_to", "staff_from", "staff_to", "change",
                             "pct_change", "share_from", "share_to", "share_change"}
     lines = runs["trend"].stdout.splitlines()
-    assert lines[0] == "snapshot_date,field,staff,share,change"
+    assert lines[0] == "snapshot_date,entity_type,staff,share,change"
     assert len(lines) == 1 + 3 * 2
 
 

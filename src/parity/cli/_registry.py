@@ -17,6 +17,7 @@ COMMAND_MODULES: list[str] = [
     "parity.cli.project",
     "parity.cli.funnel",
     "parity.cli.careers",
+    "parity.cli.dimensions",
 ]
 
 

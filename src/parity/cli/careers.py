@@ -93,8 +93,9 @@ def careers(
         "--flow", help="promotion, reassignment, separation or roster.")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, field, appointment_type. Repeat (or separate with commas) for "
-        "intersections. Default: regional_group.")] = None,
+        "category, entity, entity_type (field), appointment_type ('parity dimensions'). "
+        "Repeat (or separate with commas) for intersections. Default: regional_group.")]
+    = None,
     year_from: Annotated[int | None, typer.Option(
         "--from", help="First calendar year (default: the first the snapshots cover).")] = None,
     year_to: Annotated[int | None, typer.Option(

@@ -58,8 +58,8 @@ _SCOPE_TITLES = {"professional": "Professional and higher", "senior": "P-5, D-1 
 def composition(
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, duty_station, field, appointment_type, geo_subject. Repeat or "
-        "separate with commas.")] = None,
+        "category, entity, entity_type (field), duty_station, appointment_type, geo_subject "
+        "('parity dimensions'). Repeat or separate with commas.")] = None,
     db: DbOption = None,
     as_of: AsOfOption = None,
     compare: Annotated[datetime | None, typer.Option(
@@ -186,7 +186,8 @@ def ranges(
 def gender(
     db: DbOption = None,
     as_of: AsOfOption = None,
-    by: Annotated[str, typer.Option("--by", help="level, entity or field.")] = "level",
+    by: Annotated[str, typer.Option(
+        "--by", help="level, entity or field (field or non-field entity).")] = "level",
     params: Annotated[Path | None, typer.Option(
         "--params", help="YAML file overriding the gender parameters (band, targets).")] = None,
     band_centre: Annotated[float | None, typer.Option(

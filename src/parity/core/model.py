@@ -25,6 +25,15 @@ STAGES: tuple[str, ...] = (
 )
 #: Stages that a ``recruit_from_roster`` selection may skip.
 ROSTER_SKIPPABLE: frozenset[str] = frozenset({"assessed", "interviewed"})
+#: The steps of the funnel of regular openings (every posting type but
+#: ``recruit_from_roster``), each (stage, previous stage): a stage's pass rate is the
+#: applications that reached it over those that reached the previous stage. The analyst
+#: funnel, the released tables and the dashboard all use these steps.
+STAGE_STEPS: tuple[tuple[str, str], ...] = tuple(zip(STAGES[1:], STAGES[:-1], strict=True))
+#: The one step of a ``recruit_from_roster`` opening: selected over received (its
+#: selections may skip assessed and interviewed, so the regular steps do not apply).
+ROSTER_STEPS: tuple[tuple[str, str], ...] = (("selected", "received"),)
+ROSTER_POSTING = "recruit_from_roster"
 
 CATEGORIES: dict[str, str] = {
     "SL": "Senior leadership (USG/ASG)",

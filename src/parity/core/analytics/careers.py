@@ -73,10 +73,9 @@ def check_flow(flow: str) -> str:
 def resolve_dimensions(flow: str, by: Sequence[str],
                        strata: Sequence[str]) -> tuple[list[str], list[str]]:
     """Canonical group and strata dimensions for ``flow`` (regional group by default)."""
-    allowed = ce.ROSTER_DIMENSIONS if flow == "roster" else tuple(ce.DIMENSIONS)
-    what = "the roster flow" if flow == "roster" else "career flows"
-    dims = ce.dimension_names(list(by) or ["regional_group"], allowed, what)
-    layers = ce.dimension_names([*dims, *strata], allowed, what)[len(dims):]
+    command = "careers --flow roster" if flow == "roster" else "careers"
+    dims = ce.dimension_names(list(by) or ["regional_group"], command)
+    layers = ce.dimension_names([*dims, *strata], command)[len(dims):]
     return dims, layers
 
 

@@ -41,6 +41,7 @@ from parity.core.analytics.compare import (
     compare_blocks,
 )
 from parity.core.analytics.compare import check_reference as compare_check
+from parity.core.dimensions import LEVEL_ORDER
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 REFERENCE_OTHERS = OTHERS
@@ -55,7 +56,7 @@ ALPHA = 0.05
 _ORDERS: dict[str, tuple[str, ...]] = {
     "regional_group": (*REGIONAL_GROUPS, NON_MEMBER_GROUP),
     "grade": model.GRADES,
-    "level_band": ("ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2", "FS", "NO", "GS"),
+    "level_band": LEVEL_ORDER,
     "category": tuple(model.CATEGORIES),
     "gender": model.GENDERS,
     "appointment_type": model.APPOINTMENT_TYPES,

@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from parity.core.backend import Backend
+from parity.core.dimensions import FIELD, entity_type_table
 
 #: Order of events on one date.
 ORD_APPOINTMENT, ORD_PROMOTION, ORD_REASSIGNMENT, ORD_SEPARATION = range(4)
@@ -39,10 +40,9 @@ def date_at(k: ir.IntegerValue, snapshots: Sequence[date]) -> ir.DateValue:
 
 
 def entity_field(staff: ir.Table) -> ir.Table:
-    """Each entity's field flag: the majority value on the snapshots."""
-    agg = staff.group_by(ent=staff.entity).agg(n=staff.count(),
-                                               f=staff["field"].ifelse(1, 0).sum())
-    return agg.select(agg.ent, fld=(agg.f * 2 >= agg.n))
+    """Each entity's field flag (``ent``, ``fld``), by the one field-entity rule."""
+    types = entity_type_table(staff)
+    return types.select(ent=types.entity, fld=types.entity_type == FIELD)
 
 
 @dataclass(frozen=True)

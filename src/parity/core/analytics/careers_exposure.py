@@ -46,34 +46,21 @@ from parity.core.analytics.careers_events import (
     ORD_REASSIGNMENT,
     ORD_SEPARATION,
     Sources,
+    entity_field,
     event_rows,
     slot_of,
     snapshot_rows,
 )
 from parity.core.backend import Backend
+from parity.core.dimensions import UNKNOWN, entity_type_table, registry
 from parity.core.errors import EmptyStoreError, UserInputError
 
-#: Dimensions a career flow can be broken down (or stratified) by.
-DIMENSIONS: dict[str, str] = {
-    "regional_group": "Regional group of the nationality (NONMEMBER for non-member States).",
-    "nationality": "ISO 3166-1 alpha-3 nationality.",
-    "gender": "F, M, X or null (unknown).",
-    "grade": "Grade at risk (the grade below, for promotions).",
-    "level_band": "P-1/P-2, P-3, P-4, P-5, D-1/D-2, ASG/USG; other categories by code.",
-    "category": "Staff category (SL, D, P, FS, NO, GS).",
-    "entity": "Department, office or mission.",
-    "field": "true in a field operation, false elsewhere.",
-    "appointment_type": "permanent, continuing, fixed-term or temporary.",
-}
-#: Dimensions of the roster flow (applications know no field flag or appointment type).
-ROSTER_DIMENSIONS: tuple[str, ...] = (
-    "regional_group", "nationality", "gender", "grade", "level_band", "category", "entity",
-)
-ALIASES: dict[str, str] = {
-    "group": "regional_group", "region": "regional_group", "level": "level_band",
-    "band": "level_band", "appointment": "appointment_type", "contract": "appointment_type",
-    "sex": "gender",
-}
+#: Dimensions a career flow can be broken down (or stratified) by (from the registry).
+DIMENSIONS: dict[str, str] = {n: registry.DIMENSIONS[n].description
+                              for n in registry.COMMANDS["careers"]}
+#: Dimensions of the roster flow (applications know no appointment type; entity_type is
+#: the class of the opening's entity).
+ROSTER_DIMENSIONS: tuple[str, ...] = registry.COMMANDS["careers --flow roster"]
 SCOPES: dict[str, str] = {
     "all": "All staff (all applications, for the roster flow).",
     "professional": "Professional and higher categories (P, D, ASG/USG) at risk "
@@ -100,22 +87,12 @@ class Window:
     snapshots: tuple[date, ...]
 
 
-def dimension_names(by: Sequence[str], allowed: Sequence[str] = tuple(DIMENSIONS),
-                    what: str = "career flows") -> list[str]:
-    """Canonical names of ``by`` (aliases resolved); a UserInputError for unknown ones."""
-    names: list[str] = []
-    for raw in by:
-        name = ALIASES.get(raw.strip().lower(), raw.strip().lower())
-        if name not in allowed:
-            raise UserInputError(
-                f"'{raw}' is not a dimension Parity can break {what} down by.",
-                f"Use one of: {', '.join(allowed)}.",
-            )
-        if name in names:
-            raise UserInputError(f"The dimension '{name}' is given twice.",
-                                 "Give each dimension once, in --by or --strata.")
-        names.append(name)
-    return names
+def dimension_names(by: Sequence[str], command: str = "careers") -> list[str]:
+    """Canonical names of ``by`` (aliases resolved); a UserInputError for unknown ones.
+
+    ``command``: ``careers`` or ``careers --flow roster`` (see the registry's COMMANDS).
+    """
+    return registry.resolve(by, command, split=False)
 
 
 def check_scope(scope: str) -> None:
@@ -191,6 +168,17 @@ def outcome_flags(t: ir.Table, flow: str) -> dict[str, ir.BooleanValue]:
     return flags
 
 
+def _entity_class(rows: ir.Table, src: Sources, prefix: str) -> ir.Table:
+    """Snapshot rows whose ``field`` is their entity's class (the one field-entity rule),
+    not the staff member's own flag, so that every segment is classed as the events are."""
+    if prefix + "field" not in rows.columns or prefix + "entity" not in rows.columns:
+        return rows
+    ef = entity_field(src.staff)
+    j = rows.left_join(ef, rows[prefix + "entity"] == ef.ent)
+    return j.select(*[rows[c] for c in rows.columns if c != prefix + "field"],
+                    **{prefix + "field": ef.fld})
+
+
 def contributions(src: Sources, window: Window, flow: str,
                   state: Sequence[str] = _STATE) -> ir.Table:
     """Signed staff-days, with the state and the ending event (see the module docstring).
@@ -212,8 +200,10 @@ def contributions(src: Sources, window: Window, flow: str,
     ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry}}
     columns = [_SNAPSHOT_NAME.get(c, c) for c in need if c != "person_id"]
     stations = ["station"] if moves else []
-    cur = snapshot_rows(src, snaps, "c_", columns=columns + stations).view()
-    nxt = snapshot_rows(src, snaps, "n_", shift=1, columns=columns + stations).view()
+    cur = _entity_class(snapshot_rows(src, snaps, "c_", columns=columns + stations), src,
+                        "c_").view()
+    nxt = _entity_class(snapshot_rows(src, snaps, "n_", shift=1, columns=columns + stations),
+                        src, "n_").view()
     ev = event_rows(src, snaps, carry, entity_state="entity" in need or "field" in need)
 
     def clip(a: ir.DateValue, b: ir.DateValue) -> ir.IntegerValue:
@@ -286,7 +276,7 @@ def contributions(src: Sources, window: Window, flow: str,
 
 #: The raw segment column each dimension is derived from.
 _BASE: dict[str, str] = {"regional_group": "nationality", "level_band": "grade",
-                         "category": "grade"}
+                         "category": "grade", "entity_type": "entity"}
 
 
 def base_columns(keys: Sequence[str]) -> list[str]:
@@ -311,6 +301,11 @@ def by_dimensions(pre: ir.Table, src: Sources, keys: Sequence[str], scope: str,
         group = ibis.null("string")
     derived = {"regional_group": group, "level_band": ibis.coalesce(g.level_band, g.category),
                "category": g.category}
+    if "entity_type" in keys:  # the one field-entity rule, on the segment's entity
+        types = entity_type_table(src.staff)
+        types = types.select(t_entity=types.entity, t_type=types.entity_type)
+        j = j.left_join(types, pre.entity == types.t_entity)
+        derived["entity_type"] = j.t_type.fill_null(UNKNOWN)
     view = j.select(
         **{k: derived[k] if k in _BASE else pre[k] for k in keys},
         professional=g.professional_and_higher.fill_null(False), grade_at_risk=pre.grade,

@@ -25,6 +25,7 @@ import polars as pl
 
 from parity.core.analytics.careers_exposure import check_scope
 from parity.core.backend import Backend
+from parity.core.dimensions import UNKNOWN, entity_type_table
 
 OUTCOMES: tuple[str, ...] = ("membership", "conversion")
 
@@ -46,14 +47,18 @@ def _applications(backend: Backend, year_from: int | None, year_to: int | None,
         o_category=grades.category, o_pplus=grades.professional_and_higher)
     if scope == "professional":
         op = op.filter(op.o_pplus)
+    types = entity_type_table(backend.table("staff"))
+    types = types.select(t_entity=types.entity, t_type=types.entity_type)
     j = a.join(op, a.opening_grade.cast("string") == op.o_grade).left_join(
-        regions, a.nationality.cast("string") == regions.iso3)
+        regions, a.nationality.cast("string") == regions.iso3).left_join(
+        types, a.opening_entity == types.t_entity)
     return j.select(
         application_id=a.application_id, applicant_id=a.applicant_id,
         rostered_date=a.rostered_date,
         regional_group=regions.regional_group, nationality=a.nationality.cast("string"),
         gender=a.gender.cast("string"), grade=op.o_grade, level_band=op.o_band,
         category=op.o_category, entity=a.opening_entity,
+        entity_type=types.t_type.fill_null(UNKNOWN),
     )
 
 

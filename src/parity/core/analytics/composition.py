@@ -17,32 +17,14 @@ import polars as pl
 
 from parity.core import model
 from parity.core.backend import Backend
+from parity.core.dimensions import UNKNOWN, entity_type_table, registry
 from parity.core.errors import EmptyStoreError, UserInputError
-from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
+from parity.core.reference import NON_MEMBER_GROUP
 from parity.core.store import Store
 
-#: Dimensions a composition can be broken down by, with their meaning.
-DIMENSIONS: dict[str, str] = {
-    "regional_group": "Regional group of the nationality (AFR, APG, EEG, GRULAC, WEOG; "
-                      "NONMEMBER for non-member States and stateless persons).",
-    "nationality": "ISO 3166-1 alpha-3 nationality (XXX = stateless or non-member).",
-    "gender": "F, M, X or null (unknown).",
-    "grade": "Grade (USG … G-1).",
-    "level_band": "P-1/P-2, P-3, P-4, P-5, D-1/D-2, ASG/USG; other categories by their code "
-                  "(FS, NO, GS).",
-    "category": "Staff category (SL, D, P, FS, NO, GS).",
-    "entity": "Department, office or mission.",
-    "duty_station": "Duty station (null if not given).",
-    "field": "true for staff in field operations, false for non-field.",
-    "appointment_type": "permanent, continuing, fixed-term or temporary.",
-    "geo_subject": "true for staff in posts subject to geographical distribution.",
-}
-#: Other names accepted for a dimension.
-ALIASES: dict[str, str] = {
-    "group": "regional_group", "region": "regional_group", "level": "level_band",
-    "band": "level_band", "station": "duty_station", "appointment": "appointment_type",
-    "contract": "appointment_type", "sex": "gender", "geo": "geo_subject",
-}
+#: Dimensions a composition can be broken down by, with their meaning (from the registry).
+DIMENSIONS: dict[str, str] = {n: registry.DIMENSIONS[n].description
+                              for n in registry.COMMANDS["composition"]}
 #: Populations a composition can be restricted to.
 SCOPES: dict[str, str] = {
     "all": "All staff.",
@@ -50,20 +32,6 @@ SCOPES: dict[str, str] = {
     "senior": "Senior levels P-5, D-1 and D-2.",
     "geo": "Staff in posts subject to geographical distribution (geo_subject = true).",
 }
-#: Level bands, most senior first, then the other categories.
-LEVEL_ORDER: tuple[str, ...] = (
-    "ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2", "FS", "NO", "GS",
-)
-_ORDERS: dict[str, tuple[str, ...]] = {
-    "regional_group": (*REGIONAL_GROUPS, NON_MEMBER_GROUP),
-    "grade": model.GRADES,
-    "level_band": LEVEL_ORDER,
-    "category": tuple(model.CATEGORIES),
-    "gender": model.GENDERS,
-    "appointment_type": model.APPOINTMENT_TYPES,
-}
-
-
 def as_backend(source: Backend | Store) -> Backend:
     """Accept either an open store or a backend."""
     return source if isinstance(source, Backend) else Backend.from_store(source)
@@ -71,18 +39,7 @@ def as_backend(source: Backend | Store) -> Backend:
 
 def dimension_names(by: Sequence[str]) -> list[str]:
     """Canonical names of ``by`` (aliases resolved); a UserInputError for unknown ones."""
-    names: list[str] = []
-    for raw in by:
-        name = ALIASES.get(raw.strip().lower(), raw.strip().lower())
-        if name not in DIMENSIONS:
-            raise UserInputError(
-                f"'{raw}' is not a dimension Parity can break staff down by.",
-                f"Use one of: {', '.join(DIMENSIONS)}.",
-            )
-        if name in names:
-            raise UserInputError(f"The dimension '{name}' is given twice.", "Give each --by once.")
-        names.append(name)
-    return names
+    return registry.resolve(by, "composition", split=False)
 
 
 def snapshot_dates(source: Backend | Store) -> list[date]:
@@ -116,8 +73,9 @@ def staff_view(backend: Backend) -> ir.Table:
     s = backend.table("staff")
     g = backend.table("ref_grades")
     r = backend.table("ref_country_regions")
+    types = entity_type_table(s)
     joined = s.left_join(g, s.grade.cast("string") == g.grade).left_join(
-        r, s.nationality.cast("string") == r.iso3)
+        r, s.nationality.cast("string") == r.iso3).left_join(types, s.entity == types.entity)
     return joined.select(
         snapshot_date=s.snapshot_date,
         person_id=s.person_id,
@@ -129,7 +87,7 @@ def staff_view(backend: Backend) -> ir.Table:
         category=s.category.cast("string"),
         entity=s.entity,
         duty_station=s.duty_station,
-        field=s.field,
+        entity_type=types.entity_type.fill_null(UNKNOWN),
         appointment_type=s.appointment_type.cast("string"),
         geo_subject=s.geo_subject,
         professional=g.professional_and_higher,
@@ -164,7 +122,7 @@ def _sort(frame: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     helpers: list[str] = []
     exprs: list[pl.Expr] = []
     for i, key in enumerate(keys):
-        order = _ORDERS.get(key)
+        order = registry.order_of(key) if key in DIMENSIONS else None
         if order is not None and frame.schema[key] == pl.Utf8:
             rank = {v: j for j, v in enumerate(order)}
             exprs.append(pl.col(key).replace_strict(rank, default=len(order),

@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from parity.core import model
 from parity.core.analytics.funnel_counts import ROSTER_KEY, STAGES, CountRequest, count_table
 from parity.core.analytics.funnel_decomposition import decomposition
 from parity.core.analytics.funnel_dims import (
@@ -48,12 +49,13 @@ from parity.core.analytics.funnel_stats import (
 from parity.core.analytics.funnel_strata import stratified_statistics
 from parity.core.analytics.funnel_trend import trend_statistics
 from parity.core.backend import Backend
+from parity.core.dimensions import is_dimension
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.store import Store
 
-#: (stage, previous stage) for the regular (non-roster) funnel.
-STEPS: tuple[tuple[str, str], ...] = tuple(zip(STAGES[1:], STAGES[:-1], strict=True))
-ROSTER_STEPS: tuple[tuple[str, str], ...] = (("selected", "received"),)
+#: (stage, previous stage) for the regular (non-roster) funnel, and for roster openings.
+STEPS: tuple[tuple[str, str], ...] = model.STAGE_STEPS
+ROSTER_STEPS: tuple[tuple[str, str], ...] = model.ROSTER_STEPS
 STRATA: tuple[str, ...] = ("grade", "job_family", "entity", "opening", "level_band", "category",
                            "entity_type", "posting_type", "internal", "year")
 
@@ -105,7 +107,8 @@ def _dimensions(by: Sequence[str]) -> tuple[list[str], str | None]:
                 continue
             name = canonical(part)
             if name not in DIMENSIONS:
-                if selfid is not None or not name.replace("_", "").isalnum():
+                if selfid is not None or is_dimension(name) \
+                        or not name.replace("_", "").isalnum():
                     raise unknown_dimension(part.strip())
                 selfid = name
             elif name in names:

@@ -22,7 +22,6 @@ from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     Filter,
     application_column,
-    declared_table,
     entity_types,
     label_expr,
     raw_condition,
@@ -61,13 +60,13 @@ def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
     return sums
 
 
-def count_expression(request: CountRequest,
+def count_expression(backend: Backend, request: CountRequest,
                      entity_type_of: dict[str, str]) -> tuple[ir.Table, list[str]]:
     """The grouped count as an Ibis expression and the raw columns it groups by.
 
     One table: the opening's attributes are the copies kept on each application.
     """
-    a = declared_table("applications")
+    a = backend.table("applications")
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
     if request.year_from is not None:
         a = a.filter(a.opening_year >= request.year_from)
@@ -92,7 +91,7 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
         DIMENSIONS[f.dimension].kind == "entity_type" for f in request.filters)
     entity_type_of = entity_types(backend) if needs_types else {}
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    raw = backend.execute(lambda: count_expression(request, entity_type_of)[0],
+    raw = backend.execute(lambda: count_expression(backend, request, entity_type_of)[0],
                           key=("funnel_count", request, tuple(sorted(entity_type_of.items()))))
     if raw.is_empty():
         _explain_empty(backend, request)
@@ -107,7 +106,7 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
 
 
 def _explain_empty(backend: Backend, request: CountRequest) -> None:
-    apps = declared_table("applications")
+    apps = backend.table("applications")
     total = int(backend.execute(apps.aggregate(n=apps.count()))["n"][0])
     if total == 0:
         raise EmptyStoreError(

@@ -9,7 +9,8 @@ are mapped on the small count table afterwards; filters on derived labels are tr
 back to raw values, so every filter runs inside the one counting pass.
 
 Labels: a missing value is ``unknown``; ``internal`` is ``internal``/``external``;
-``entity_type`` is ``field``/``non-field`` (rule in :func:`entity_types`).
+``entity_type`` is ``field``/``non-field`` (the one rule of
+:mod:`parity.core.dimensions.entity_type`).
 """
 
 from __future__ import annotations
@@ -24,78 +25,45 @@ import polars as pl
 
 from parity.core import model, reference
 from parity.core.backend import Backend
+from parity.core.dimensions import registry
+from parity.core.dimensions.entity_type import entity_types as entity_types
+from parity.core.dimensions.levels import level_band
 from parity.core.errors import UserInputError
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
-UNKNOWN = "unknown"
+UNKNOWN = registry.UNKNOWN
 Level = Literal["application", "opening"]
 
 
 @dataclass(frozen=True)
 class Dimension:
-    """A dimension: where its raw column lives and how labels derive from it."""
+    """A dimension of the funnel: where its raw column lives and how labels derive from it.
+
+    Built from the one registry (:mod:`parity.core.dimensions`), which holds the names,
+    aliases, meanings and orders.
+    """
 
     name: str
     level: Level
-    column: str  # raw column: applications.<column>, openings.<column>, or "year"
+    column: str  # raw column of openings (or applications for application dimensions)
     kind: str  # "raw", "region", "band", "category", "entity_type", "internal", "year"
     description: str
+    app_column: str  # the column of applications holding the raw values
 
 
-DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
-    Dimension("regional_group", "application", "nationality", "region",
-              "Regional group of the nationality: AFR, APG, EEG, GRULAC, WEOG; NONMEMBER for "
-              "non-member States and stateless persons."),
-    Dimension("nationality", "application", "nationality", "raw",
-              "ISO3 nationality (XXX = stateless or non-member)."),
-    Dimension("gender", "application", "gender", "raw", "F, M, X or unknown."),
-    Dimension("education_region", "application", "education_country", "region",
-              "Regional group of the country of the highest degree (unknown if not given)."),
-    Dimension("education_country", "application", "education_country", "raw",
-              "ISO3 country of the highest degree (unknown if not given)."),
-    Dimension("internal", "application", "internal", "internal",
-              "internal (staff member) or external applicant; unknown if not given."),
-    Dimension("grade", "opening", "grade", "raw", "Grade of the job opening (USG … G-1)."),
-    Dimension("level_band", "opening", "grade", "band",
-              "P-1/P-2, P-3, P-4, P-5, D-1/D-2, ASG/USG; other categories by their code."),
-    Dimension("category", "opening", "grade", "category", "SL, D, P, FS, NO, GS."),
-    Dimension("job_family", "opening", "job_family", "raw", "Job family of the opening."),
-    Dimension("entity", "opening", "entity", "raw", "Entity that posted the opening."),
-    Dimension("entity_type", "opening", "entity", "entity_type",
-              "field or non-field entity (from the staff table's field flag), unknown if "
-              "the entity has no staff in the store."),
-    Dimension("posting_type", "opening", "posting_type", "raw",
-              "position_specific, generic or recruit_from_roster."),
-    Dimension("year", "opening", "year", "year", "Year the opening was posted."),
-    Dimension("opening", "opening", "opening_id", "raw", "The job opening (for strata)."),
-)}
-ALIASES: dict[str, str] = {
-    "group": "regional_group", "region": "regional_group", "sex": "gender",
-    "level": "level_band", "band": "level_band", "family": "job_family",
-    "field": "entity_type", "education": "education_region", "jo": "opening",
-    "opening_id": "opening",
-}
+def _funnel_dimension(d: registry.Dimension) -> Dimension:
+    opening = "openings" in d.sources
+    column = "year" if d.kind == "year" else d.sources["openings" if opening else "applications"]
+    return Dimension(d.name, "opening" if opening else "application", column, d.kind,
+                     d.description, d.sources["applications"])
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    n: _funnel_dimension(registry.DIMENSIONS[n]) for n in registry.COMMANDS["funnel"]}
+ALIASES: dict[str, str] = registry.ALIASES
 #: Self-identification dimensions known by name; any of them is restricted data.
 SELF_ID_EXAMPLES: tuple[str, ...] = ("race_ethnicity", "disability")
-LEVEL_ORDER: tuple[str, ...] = ("ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2",
-                                "FS", "NO", "GS")
-_DOMAINS: dict[str, tuple[str, ...]] = {
-    "regional_group": (*REGIONAL_GROUPS, NON_MEMBER_GROUP),
-    "education_region": (*REGIONAL_GROUPS, NON_MEMBER_GROUP, UNKNOWN),
-    "gender": (*model.GENDERS, UNKNOWN),
-    "internal": ("internal", "external", UNKNOWN),
-    "grade": model.GRADES,
-    "level_band": LEVEL_ORDER,
-    "category": tuple(model.CATEGORIES),
-    "posting_type": model.POSTING_TYPES,
-    "entity_type": ("field", "non-field", UNKNOWN),
-}
-
-
-def canonical(name: str) -> str:
-    """The dimension's canonical name (aliases resolved, lower case)."""
-    key = name.strip().lower()
-    return ALIASES.get(key, key)
+canonical = registry.canonical
 
 
 def is_dimension(name: str) -> bool:
@@ -103,38 +71,16 @@ def is_dimension(name: str) -> bool:
 
 
 def unknown_dimension(name: str, level: Level | None = None) -> UserInputError:
-    names = [d.name for d in DIMENSIONS.values() if level is None or d.level == level]
-    return UserInputError(
-        f"'{name}' is not a dimension Parity can break {'openings' if level else 'the funnel'} "
-        "down by.",
-        f"Use one of: {', '.join(names)}"
-        + ("" if level else "; or a voluntary self-identification dimension such as "
-           "race_ethnicity, with analyst access (--purpose).") + "",
-    )
+    """The error for a name the funnel (or, with ``level``, the timelines) does not accept."""
+    if level is not None:
+        return registry.invalid(name, "timelines")
+    return registry.invalid(name, "funnel", "; or a voluntary self-identification dimension "
+                            "such as race_ethnicity, with analyst access (--purpose)")
 
 
 def order_of(name: str) -> tuple[str, ...] | None:
     """The natural order of a dimension's labels, if it has one."""
-    return _DOMAINS.get(name)
-
-
-# ----------------------------------------------------------------------------- tables
-
-_IBIS_TYPES: dict[str, str] = {"id": "string", "text": "string", "code": "string",
-                               "iso3": "string", "date": "date", "bool": "boolean",
-                               "year": "int16"}
-
-
-def declared_table(name: str) -> ir.Table:
-    """A store table as an Ibis expression with the schema declared in :mod:`parity.core.model`.
-
-    Executed on any engine by name (``backend.execute(expr)``); unlike
-    ``Backend.table`` it needs no schema round trip, which on DuckDB parses every ENUM
-    type (≈ 0.15 s per table for the 250 ISO3 codes) on every call.
-    """
-    spec = model.TABLES_BY_NAME[name]
-    schema = {c.name: _IBIS_TYPES[c.kind] for c in spec.store_columns}
-    return ibis.table(schema, name=name)
+    return registry.order_of(name)
 
 
 def application_column(dim: Dimension) -> str:
@@ -144,15 +90,12 @@ def application_column(dim: Dimension) -> str:
     (``opening_grade``, ``opening_year``, …: see :data:`parity.core.model.APPLICATIONS`),
     so the funnel's count never joins the openings.
     """
-    if dim.level == "application" or dim.column == "opening_id":
-        return dim.column
-    return f"opening_{dim.column}"
+    return dim.app_column
 
 
 def execute(backend: Backend, expr: ir.Table) -> pl.DataFrame:
-    """Run an expression built on :func:`declared_table` on the backend's engine."""
+    """Run an expression built on ``backend.table`` tables; enum columns come back as text."""
     return backend.execute(expr)
-
 
 
 # ----------------------------------------------------------------------------- labels
@@ -162,8 +105,7 @@ def _region_map() -> dict[str, str]:
                     reference.country_regions()["regional_group"].to_list(), strict=True))
 
 
-def _band(grade: str) -> str:
-    return model.LEVEL_BANDS.get(grade) or model.CATEGORY_OF_GRADE[grade]
+_band = level_band
 
 
 def label_expr(dim: Dimension, raw: str, entity_type_of: dict[str, str]) -> pl.Expr:
@@ -188,24 +130,6 @@ def label_expr(dim: Dimension, raw: str, entity_type_of: dict[str, str]) -> pl.E
     if dim.kind == "year":
         return col.cast(pl.Int64)
     return col.cast(pl.Utf8).fill_null(UNKNOWN)
-
-
-def entity_types(backend: Backend) -> dict[str, str]:
-    """Entity → ``field`` / ``non-field`` from the staff table.
-
-    Rule: on the latest snapshot in which the entity has staff, it is a field entity when
-    at least half of its staff have ``field = true``. Entities with no staff in the store
-    are ``unknown``. One small grouped count over the staff table.
-    """
-    staff = declared_table("staff")
-    counts = staff.group_by(["entity", "snapshot_date"]).agg(
-        staff=staff.count(), in_field=staff.field.ifelse(1, 0).sum())
-    frame = execute(backend, counts)
-    if frame.is_empty():
-        return {}
-    latest = frame.sort("snapshot_date").group_by("entity").last()
-    return {row["entity"]: ("field" if 2 * row["in_field"] >= row["staff"] else "non-field")
-            for row in latest.iter_rows(named=True)}
 
 
 # ----------------------------------------------------------------------------- filters
@@ -255,8 +179,8 @@ def _check_values(dim: str, values: tuple[str, ...]) -> tuple[str, ...]:
         except ValueError:
             raise UserInputError(f"The year filter '{','.join(values)}' is not a list of "
                                  "years.", "Write e.g. --where year=2020,2021.") from None
-    domain = _DOMAINS.get(dim)
-    if domain is not None:
+    domain = registry.order_of(dim)
+    if domain is not None and dim != "year":
         lookup = {d.lower(): d for d in domain}
         bad = [v for v in values if v.lower() not in lookup]
         if bad:

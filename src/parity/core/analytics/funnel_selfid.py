@@ -22,21 +22,19 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from parity.core import model
 from parity.core.analytics.funnel_counts import ROSTER_KEY, STAGES
 from parity.core.analytics.funnel_dims import Filter
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.store import Store
 
-#: (stage, previous stage) as in the published self-identification tables.
-SELFID_STEPS: tuple[tuple[str, str], ...] = (
-    ("screened", "received"), ("assessed", "screened"), ("interviewed", "assessed"),
-    ("recommended", "screened"), ("selected", "recommended"),
-)
-SELFID_CHAIN: tuple[str, ...] = ("received", "screened", "recommended", "selected")
+#: (stage, previous stage): the funnel's steps (regular openings only).
+SELFID_STEPS: tuple[tuple[str, str], ...] = model.STAGE_STEPS
+SELFID_CHAIN: tuple[str, ...] = STAGES
 CROSSABLE: tuple[str, ...] = ("regional_group", "gender")
 NOTE = ("Self-identification counts come from the audited analyst interface: openings of "
-        "Professional and higher grades only; roster selections are included, so "
-        "'recommended' is compared with 'screened'. The read was written to the audit log.")
+        "Professional and higher grades only, regular openings (not recruit_from_roster), "
+        "with the funnel's steps. The read was written to the audit log.")
 
 
 def selfid_counts(store: Store | None, actor: object | None, dimension: str,

@@ -31,7 +31,6 @@ import numpy.typing as npt
 import polars as pl
 
 from parity.core.analytics.composition import (
-    LEVEL_ORDER,
     as_backend,
     resolve_snapshot,
     scoped,
@@ -39,13 +38,15 @@ from parity.core.analytics.composition import (
     staff_view,
 )
 from parity.core.backend import Backend
-from parity.core.errors import UserInputError
+from parity.core.dimensions import LEVEL_ORDER, canonical, resolve
 from parity.core.params import GenderParameters, load_gender_parameters
 from parity.core.stats.proportions import wilson_interval
 from parity.core.store import Store
 
 GenderBy = Literal["level", "entity", "field"]
-BY_COLUMN: dict[str, str] = {"level": "level_band", "entity": "entity", "field": "field"}
+#: The breakdowns offered by name (any alias of the registry works too) → the dimension
+#: and output column: level_band, entity, entity_type (field or non-field entity).
+BY_COLUMN: dict[str, str] = {name: canonical(name) for name in ("level", "entity", "field")}
 TOTAL = "Total"
 
 
@@ -101,12 +102,8 @@ class GenderParityResult:
     notes: tuple[str, ...] = ()
 
 
-def _key(by: str) -> Callable[[ir.Table], ir.Value]:
-    if by == "level":
-        return lambda t: t.level_band
-    if by == "entity":
-        return lambda t: t.entity
-    return lambda t: t.field.ifelse("field", "non-field")
+def _key(column: str) -> Callable[[ir.Table], ir.Value]:
+    return lambda t: t[column]
 
 
 def _stock(view: ir.Table, dates: list[date], key: Callable[[ir.Table], ir.Value]) -> ir.Table:
@@ -140,27 +137,25 @@ def _flows(view: ir.Table, prev: date, cur: date,
 def _targets(frame: pl.DataFrame, by: str, year: int, params: GenderParameters) -> pl.DataFrame:
     years = []
     for group in frame["group"].to_list():
-        level = group if by == "level" and group != TOTAL else None
+        level = group if by == "level_band" and group != TOTAL else None
         target = params.targets_for(level, year)
         years.append(target.year if target else None)
     return frame.with_columns(pl.Series("target_year", years, dtype=pl.Int64))
 
 
-def gender_parity(source: Backend | Store, as_of: date | None = None, by: GenderBy = "level",
+def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = "level",
                   params: GenderParameters | None = None,
                   all_categories: bool = False) -> GenderParityResult:
     """Women's share by level band, entity or field/non-field on the snapshot for ``as_of``.
 
     Staff in the Professional and higher categories unless ``all_categories``. Columns:
-    snapshot_date, the group (level_band, entity or field), staff, women, men, other,
+    snapshot_date, the group (level_band, entity or entity_type), staff, women, men, other,
     unknown, women_share (of staff with a recorded gender), ci_lower, ci_upper,
     band_lower, band_upper, band_status, ci_vs_band, target_year, years_to_target,
     exit_rate, entrants, entrant_women_share, target_share, required_entrant_share,
     required_feasible, parity_year. See docs/workforce.md.
     """
-    if by not in BY_COLUMN:
-        raise UserInputError(f"'{by}' is not a gender parity breakdown.",
-                             f"Use one of: {', '.join(BY_COLUMN)}.")
+    column = resolve([by], "gender", split=False)[0]
     params = params or load_gender_parameters()
     backend = as_backend(source)
     dates = snapshot_dates(backend)
@@ -168,7 +163,7 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: Gender
     earlier = [d for d in dates if d < cur]
     prev = max(earlier) if earlier else None
     view = scoped(staff_view(backend), "all" if all_categories else "professional")
-    key = _key(by)
+    key = _key(column)
     stock = Backend.to_polars(_stock(view, [d for d in (prev, cur) if d], key))
     notes: list[str] = []
     total_key: Callable[[ir.Table], ir.Value] = lambda t: ibis.literal(TOTAL)  # noqa: E731
@@ -180,12 +175,12 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: Gender
                                      "entrants_women": pl.Int64, "entrants_known": pl.Int64})
         notes.append(f"Entrant and exit rates need an earlier snapshot than {cur}; the store "
                      "has none, so the required entrant share and parity year are not given.")
-    table = _assemble(stock, flows, cur, prev, by, params)
+    table = _assemble(stock, flows, cur, prev, column, params)
     return GenderParityResult(cur, prev, by, params, table, tuple(notes))
 
 
-def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | None, by: str,
-              params: GenderParameters) -> pl.DataFrame:
+def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | None,
+              column: str, params: GenderParameters) -> pl.DataFrame:
     stock = stock.with_columns(pl.col("group").cast(pl.Utf8), pl.col("staff").cast(pl.Int64))
     stock = pl.concat([stock, stock.with_columns(pl.lit(TOTAL).alias("group"))])
     now = stock.filter(pl.col("snapshot_date") == cur).group_by("group").agg(
@@ -225,7 +220,7 @@ def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | 
         .when(pl.col("ci_lower") > band_hi).then(pl.lit("above"))
         .when(pl.col("ci_lower").is_not_null()).then(pl.lit("overlaps")).alias("ci_vs_band"),
     )
-    frame = _targets(frame, by, cur.year, params).with_columns(
+    frame = _targets(frame, column, cur.year, params).with_columns(
         (pl.col("target_year") - cur.year).alias("years_to_target"),
         pl.when(pl.col("band_status") == "below").then(pl.lit(band_lo))
         .when(pl.col("band_status") == "above").then(pl.lit(band_hi)).alias("target_share"),
@@ -247,8 +242,7 @@ def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | 
         pl.col("required_entrant_share").is_between(0.0, 1.0).alias("required_feasible"),
         pl.lit(cur).alias("snapshot_date"),
     )
-    column = BY_COLUMN[by]
-    order = {g: i for i, g in enumerate(LEVEL_ORDER)} if by == "level" else {}
+    order = {g: i for i, g in enumerate(LEVEL_ORDER)} if column == "level_band" else {}
     frame = frame.with_columns(
         pl.when(pl.col("group") == TOTAL).then(10**6)
         .otherwise(pl.col("group").replace_strict(order, default=len(order),

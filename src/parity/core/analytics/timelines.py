@@ -32,7 +32,6 @@ from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     Filter,
     canonical,
-    declared_table,
     entity_types,
     execute,
     label_expr,
@@ -104,8 +103,8 @@ def opening_milestones(backend: Backend, columns: Sequence[str]) -> pl.DataFrame
     """One row per opening: posted and closing dates, the raw ``columns``, the first date
     each stage was reached, and the latest date seen (for ``as_of``). One pass over the
     applications."""
-    apps = declared_table("applications")
-    openings = declared_table("openings")
+    apps = backend.table("applications")
+    openings = backend.table("openings")
     dates = ["received", *MILESTONES]
     agg = apps.group_by("opening_id").agg(
         **{f"first_{s}": apps[f"{s}_date"].min() for s in MILESTONES},

@@ -19,24 +19,20 @@ import polars as pl
 
 from parity.core import model
 from parity.core.backend import Backend
+from parity.core.dimensions import LEVEL_ORDER
 from parity.core.disclosure.policy import Audience
-from parity.core.disclosure.tables import LEVEL_BANDS, CountTable, Derived, TableSpec
+from parity.core.disclosure.tables import CountTable, Derived, TableSpec
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 GENDER_GROUPS: tuple[str, ...] = ("F", "M", "other_or_unknown")
 REGIONAL_GROUP_CODES: tuple[str, ...] = (*REGIONAL_GROUPS, NON_MEMBER_GROUP)
 STAGES = model.STAGES
-#: Stage pairs (previous, next) whose pass rate is published; a roster selection may
-#: skip assessed and interviewed, so selected is compared with recommended.
-STAGE_STEPS: tuple[tuple[str, str], ...] = (
-    ("received", "screened"), ("screened", "assessed"), ("assessed", "interviewed"),
-    ("screened", "recommended"), ("recommended", "selected"),
-)
+#: Stage pairs (previous, next) whose pass rate is published: the funnel's steps
+#: (model.STAGE_STEPS), on regular openings, so a published ``<stage>_rate`` is the analyst
+#: funnel's pass rate into that stage for the same cell.
+STAGE_STEPS: tuple[tuple[str, str], ...] = tuple((prev, nxt) for nxt, prev in model.STAGE_STEPS)
 #: Counts that can only fall along the funnel: (larger, smaller).
-STAGE_ORDER: tuple[tuple[str, str], ...] = (
-    ("received", "screened"), ("screened", "assessed"), ("assessed", "interviewed"),
-    ("screened", "recommended"), ("recommended", "selected"),
-)
+STAGE_ORDER: tuple[tuple[str, str], ...] = STAGE_STEPS
 
 Scope = Literal["organisation", "nationality", "entity"]
 Compute = Callable[[Backend, Audience], CountTable | None]
@@ -122,6 +118,13 @@ def applications_pplus(backend: Backend) -> ir.Table:
     return a.mutate(gender_group=gender_group(a.gender))
 
 
+def applications_regular(backend: Backend) -> ir.Table:
+    """:func:`applications_pplus` to regular openings (not ``recruit_from_roster``): the
+    applications the funnel's steps describe."""
+    a = applications_pplus(backend)
+    return a.filter(a.opening_posting_type.cast("string") != model.ROSTER_POSTING)
+
+
 def _stage_counts(t: ir.Table, keys: dict[str, ir.Value]) -> pl.DataFrame:
     aggs = {s: (t.count() if s == "received"
                 else t[f"{s}_date"].notnull().ifelse(1, 0).sum()) for s in STAGES}
@@ -137,7 +140,8 @@ def _years(frame: pl.DataFrame) -> str:
 
 def _funnel_derived(over: str) -> tuple[Derived, ...]:
     rates = tuple(Derived(f"{nxt}_rate", "row_rate", nxt, prev,
-                          description=f"{nxt} / {prev}") for prev, nxt in STAGE_STEPS)
+                          description=f"pass rate into {nxt}: {nxt} / {prev}, as in "
+                                      "'parity funnel'") for prev, nxt in STAGE_STEPS)
     ratios = tuple(Derived(f"{nxt}_ratio_to_rest", "ratio_to_rest", nxt, prev, over=over,
                            description=f"({nxt}/{prev}) of the row / the same rate of all "
                                        f"other {over} values")
@@ -149,9 +153,11 @@ def _funnel_spec(name: str, title: str, dim: str, domain: tuple[str, ...],
                  extra: tuple[str, ...] = ()) -> TableSpec:
     return TableSpec(
         name=name, title=title,
-        description=f"Applications reaching each recruitment stage by year of posting and "
-                    f"{dim}; each stage counts the applications that reached it.",
-        universe="applications_pplus", dims=(*extra, "year", dim), counts=STAGES,
+        description=f"Applications to regular openings (not recruit_from_roster) of "
+                    f"Professional and higher grades reaching each recruitment stage, by year "
+                    f"of posting and {dim}; each stage counts the applications that reached "
+                    "it.",
+        universe="applications_pplus_regular", dims=(*extra, "year", dim), counts=STAGES,
         additive=(dim,), order=STAGE_ORDER, outcomes=STAGE_STEPS,
         derived=_funnel_derived(dim), domains=((dim, domain),),
     )
@@ -160,19 +166,19 @@ def _funnel_spec(name: str, title: str, dim: str, domain: tuple[str, ...],
 # --------------------------------------------------------------------- providers
 
 def _funnel_regional_group(backend: Backend, audience: Audience) -> CountTable | None:
-    a = applications_pplus(backend)
+    a = applications_regular(backend)
     frame = _stage_counts(a, {"year": a.year, "regional_group": a.regional_group})
     return None if frame.is_empty() else CountTable(FUNNEL_RG, frame, _years(frame))
 
 
 def _funnel_gender(backend: Backend, audience: Audience) -> CountTable | None:
-    a = applications_pplus(backend)
+    a = applications_regular(backend)
     frame = _stage_counts(a, {"year": a.year, "gender": a.gender_group})
     return None if frame.is_empty() else CountTable(FUNNEL_GENDER, frame, _years(frame))
 
 
 def _entity_funnel(backend: Backend, audience: Audience) -> CountTable | None:
-    a = applications_pplus(backend)
+    a = applications_regular(backend)
     a = a.filter(a.op_entity == audience.entity)
     frame = _stage_counts(a, {"entity": a.op_entity, "year": a.year,
                               "regional_group": a.regional_group})
@@ -229,7 +235,7 @@ COMPOSITION = TableSpec(
                 "(Professional and higher; other categories by their code) and gender.",
     universe="staff_latest", dims=("regional_group", "level_band", "gender"), counts=("staff",),
     additive=("regional_group", "level_band", "gender"),
-    domains=(("regional_group", REGIONAL_GROUP_CODES), ("level_band", LEVEL_BANDS),
+    domains=(("regional_group", REGIONAL_GROUP_CODES), ("level_band", LEVEL_ORDER),
              ("gender", GENDER_GROUPS)),
     derived=(Derived("regional_group_share", "share", "staff", over="regional_group",
                      description="staff / staff of all regional groups in the same level "
@@ -249,7 +255,7 @@ GENDER_PARITY = TableSpec(
                 "the gender_share of the F rows.",
     universe="staff_latest", dims=("level_band", "gender"), counts=("staff",),
     additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
     derived=(Derived("gender_share", "share", "staff", over="gender",
                      description="staff / all staff of the level band"),),
 )
@@ -268,14 +274,14 @@ NATIONALITY_DETAIL = TableSpec(
                 "band and gender.",
     universe="staff_latest", dims=("regional_group", "nationality", "level_band", "gender"),
     counts=("staff",), additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
 )
 ENTITY_DETAIL = TableSpec(
     name="own_entity_by_level_gender", title="Your entity's staff by level and gender",
     description="Staff of the entity on the latest snapshot by level band and gender.",
     universe="staff_latest", dims=("entity", "level_band", "gender"), counts=("staff",),
     additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_BANDS), ("gender", GENDER_GROUPS)),
+    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
 )
 
 for _p in (

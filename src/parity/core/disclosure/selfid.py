@@ -115,7 +115,8 @@ def staff_counts(store: Store, actor: Actor, dimension: str,
 
 def application_counts(store: Store, actor: Actor, dimension: str,
                        by: Sequence[str] = ("year",)) -> Released:
-    """Applications (Professional and higher openings) reaching each stage, by category."""
+    """Applications to regular openings of Professional and higher grades reaching each
+    stage, by category (the universe of the released funnel tables)."""
     _check(actor)
     dimension = _dimension_name(dimension)
     bad = [b for b in by if b not in APPLICATION_GROUPINGS]
@@ -126,7 +127,7 @@ def application_counts(store: Store, actor: Actor, dimension: str,
                      f"self_identification:{dimension} application stage counts by "
                      f"{', '.join(by) or '-'}")
     backend = Backend.from_store(store)
-    a = catalog.applications_pplus(backend)
+    a = catalog.applications_regular(backend)
     vals = _latest(backend, dimension)
     j = a.left_join(vals, a.applicant_id == vals.si_subject)
     j = j.mutate(**{dimension: j.si_value.fill_null(NOT_STATED), "gender": j.gender_group})

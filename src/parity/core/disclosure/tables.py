@@ -22,6 +22,9 @@ from typing import Literal
 
 import polars as pl
 
+from parity.core.dimensions.levels import BROAD_BAND_OF as BROAD_BAND_OF
+from parity.core.dimensions.levels import BROAD_BANDS as BROAD_BANDS
+
 #: Label of a margin (total over a dimension) in a published table.
 ALL = "All"
 
@@ -32,18 +35,6 @@ Rule = Literal["threshold", "selfid", "nationality_counts"]
 """``nationality_counts`` follows the threshold rule unless the policy exempts it."""
 
 
-#: Level bands of Professional and higher staff, then the other categories.
-LEVEL_BANDS: tuple[str, ...] = (
-    "ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2", "FS", "NO", "GS",
-)
-#: Broad grade bands (self-identification tables), and the level bands they group.
-BROAD_BAND_OF: dict[str, str] = {
-    "ASG/USG": "D-1 and above", "D-1/D-2": "D-1 and above",
-    "P-5": "P-4 and P-5", "P-4": "P-4 and P-5",
-    "P-3": "P-1 to P-3", "P-1/P-2": "P-1 to P-3",
-    "FS": "FS", "NO": "NO", "GS": "GS",
-}
-BROAD_BANDS: tuple[str, ...] = tuple(dict.fromkeys(BROAD_BAND_OF.values()))
 
 #: Coarse dimensions whose values are unions of a finer dimension's values:
 #: coarse name -> (fine name, fine value -> coarse value). The auditor adds the

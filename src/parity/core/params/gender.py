@@ -14,15 +14,14 @@ from pydantic import (
     model_validator,
 )
 
+from parity.core.dimensions.levels import LEVEL_ORDER
 from parity.core.errors import SettingsError
 from parity.core.params._loading import ParameterFile, Sourced, error_text, load_parameters
 
 GENDER_DOC = "docs/workforce.md"
-#: Level names a target may list: the level bands of model.LEVEL_BANDS, senior first,
-#: then the other categories (FS, NO, GS).
-LEVELS: tuple[str, ...] = (
-    "ASG/USG", "D-1/D-2", "P-5", "P-4", "P-3", "P-1/P-2", "FS", "NO", "GS",
-)
+#: Level names a target may list: the level bands, senior first, then the other
+#: categories (FS, NO, GS).
+LEVELS: tuple[str, ...] = LEVEL_ORDER
 
 
 class Target(BaseModel):

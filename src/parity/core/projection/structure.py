@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from parity.core import model
-from parity.core.analytics.composition import LEVEL_ORDER
+from parity.core.dimensions import LEVEL_ORDER, level_band
 
 Scope = Literal["professional", "all"]
 #: Sex codes of the model: women, men, another gender (X), gender not recorded.
@@ -53,7 +53,7 @@ def cohort_of(entry_year: npt.ArrayLike) -> npt.NDArray[np.int8]:
 
 def level_of(grade: str) -> str:
     """The level band of a grade (P-1/P-2 … ASG/USG), or its category (FS, NO, GS)."""
-    return model.LEVEL_BANDS.get(grade, model.CATEGORY_OF_GRADE[grade])
+    return level_band(grade)
 
 
 @dataclass(frozen=True)

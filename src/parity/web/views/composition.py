@@ -10,7 +10,7 @@ from parity.core.analytics import composition
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import options
+from parity.web.views import analytic, options
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
 #: Dimensions offered, with their label and how their values are shown.
@@ -21,7 +21,7 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "category": (N_("Category"), N_("by category"), "category"),
     "nationality": (N_("Nationality"), N_("by nationality"), "country"),
     "appointment_type": (N_("Appointment type"), N_("by appointment type"), "text"),
-    "field": (N_("Field operation"), N_("by field or non-field post"), "bool"),
+    "entity_type": (N_("Field or non-field"), N_("by field or non-field entity"), "text"),
 }
 SCOPES = {"all": N_("All staff"), "professional": N_("Professional and higher"),
           "senior": N_("Senior levels (P-5, D-1, D-2)"),
@@ -51,6 +51,10 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
     _ = fmt._
     dim = params["by"] or "regional_group"
     label, phrase, kind = BREAKDOWNS[dim]
+
+    def show(value: object) -> str:
+        return analytic.label(fmt, dim, value) if dim == "entity_type" else fmt.value(kind, value)
+
     by_text = _(phrase)
     snap, trend = data["composition"], data["trend"]
     where = params["entity"] or _("the whole organization")
@@ -65,20 +69,20 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
         top = snap.sort("staff", descending=True).row(0, named=True)
         lines.append(_("Counted %(by)s, the largest group was %(group)s, with %(staff)s staff "
                        "(%(share)s).", by=by_text,
-                       group=fmt.value(kind, top[dim]), staff=fmt.integer(top["staff"]),
+                       group=show(top[dim]), staff=fmt.integer(top["staff"]),
                        share=fmt.percent(top["share"])))
     else:
         lines.append(_("No staff match these filters."))
     shown = snap.sort("staff", descending=True).head(CHART_ROWS) if dim == "nationality" else snap
-    bars = [{"group": fmt.value(kind, r[dim]), "value": r["share"],
-             "tooltip": f"{fmt.value(kind, r[dim])}: {fmt.percent(r['share'])} "
+    bars = [{"group": show(r[dim]), "value": r["share"],
+             "tooltip": f"{show(r[dim])}: {fmt.percent(r['share'])} "
                         f"({fmt.integer(r['staff'])})"} for r in shown.iter_rows(named=True)]
     snap_chart = charts.bar(bars, category="group", value="value", value_title=_("Share of staff"),
                             category_title=_(label), percent=True, rtl=fmt.dir == "rtl")
     trend_shown = trend.filter(pl.col(dim).is_in(shown[dim].to_list())) if shown.height else trend
-    points = [{"date": r["snapshot_date"].isoformat(), "group": fmt.value(kind, r[dim]),
+    points = [{"date": r["snapshot_date"].isoformat(), "group": show(r[dim]),
                "value": r["share"],
-               "tooltip": f"{fmt.value(kind, r[dim])}, {fmt.date(r['snapshot_date'])}: "
+               "tooltip": f"{show(r[dim])}, {fmt.date(r['snapshot_date'])}: "
                           f"{fmt.percent(r['share'])}"}
               for r in trend_shown.iter_rows(named=True)]
     trend_chart = charts.line(points, x="date", y="value", series="group", x_title=_("Snapshot"),
