@@ -9,7 +9,18 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from parity.cli.render import DbOption, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    err,
+    friendly_errors,
+    out,
+    print_table,
+)
+from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
 AsOption = Annotated[
@@ -57,7 +68,8 @@ def release(
     out.print(f"Wrote {len(made.tables)} tables and manifest.json to {out_dir}.")
 
 
-def releases(db: DbOption = None) -> None:
+def releases(db: DbOption = None, fmt: FormatOption = OutputFormat.table,
+             output: OutputOption = None) -> None:
     """List the releases made from the store."""
     from parity.core.disclosure.release_log import releases as list_releases
     from parity.core.store import open_store
@@ -65,15 +77,22 @@ def releases(db: DbOption = None) -> None:
     settings = Settings.load({"db": db})
     with open_store(settings.db, read_only=True) as store:
         frame = list_releases(store)
-    if frame.is_empty():
-        out.print("No release has been made from this store yet.")
-        return
-    print_table(frame.drop("tables"), title=f"Releases from {settings.db}")
+        result = Result(f"Releases from {settings.db}", {"db": str(settings.db)},
+                        {"releases": frame}, data_as_of=data_as_of(store))
+
+    def show() -> None:
+        if frame.is_empty():
+            out.print("No release has been made from this store yet.")
+        else:
+            print_table(frame.drop("tables"), title=result.title)
+
+    emit(result, fmt, output, show=show)
 
 
 def audit(
     db: DbOption = None,
-    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain of the log.")] = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify/--no-verify", help="Check the hash chain of the log.")] = False,
     as_: AsOption = None,
     role: Annotated[str, typer.Option(help="Your role: admin or analyst.")] = "admin",
     limit: Annotated[int, typer.Option(help="Show the newest N entries (0: all).", min=0)] = 50,

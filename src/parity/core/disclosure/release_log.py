@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import duckdb
 import polars as pl
 
 from parity.core.disclosure.policy import Audience
@@ -48,9 +49,11 @@ def _exists(store: Store) -> bool:
     return bool(row and row[0])
 
 
-def data_version(store: Store) -> str:
-    """A fingerprint of everything loaded into the store (changes with every new load)."""
-    rows = store.con.execute(
+def data_version(store: Store | duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of everything loaded into the store (changes with every new load);
+    ``store`` may also be a cursor on it (one per thread)."""
+    con = store.con if isinstance(store, Store) else store
+    rows = con.execute(
         "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
         "ORDER BY load_id, sha256").fetchall()
     text = ";".join(f"{a}:{b}" for a, b in rows)

@@ -37,13 +37,14 @@ class DataAsOf:
 
 
 def data_as_of(store: Store) -> DataAsOf:
-    """Read the load log and the staff snapshots of ``store`` (through the Backend)."""
+    """Read the load log and the staff snapshots of ``store`` through a Backend on a cursor
+    of its own (safe in any thread)."""
     backend = Backend.from_store(store)
     loads = backend.con.table("loads")
     last = loads.aggregate(last=loads.loaded_at.max()).to_polars()["last"][0]
     staff = backend.table("staff")
     snapshot = staff.aggregate(d=staff.snapshot_date.max()).to_polars()["d"][0]
-    return DataAsOf(data_version(store), last, snapshot)
+    return DataAsOf(data_version(backend.con.con), last, snapshot)
 
 
 @dataclass
