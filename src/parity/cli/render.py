@@ -49,8 +49,8 @@ class OutputFormat(StrEnum):
 FormatOption = Annotated[OutputFormat, typer.Option(
     "--format", help="table (the terminal), csv, json or xlsx (needs --output).")]
 OutputOption = Annotated[Path | None, typer.Option(
-    "--output", "-o", help="Write to this file instead of the terminal (for csv: a folder "
-    "gets one file per section).")]
+    "--output", "-o", help="Write to this file instead of the terminal (csv: a folder, or a "
+    "name without suffix, gets one file per section).")]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -222,7 +222,8 @@ def _put(data: str | bytes, output: Path | None) -> None:
 
 
 def _is_folder(output: Path) -> bool:
-    return output.is_dir() or str(output).endswith(("/", os.sep))
+    """A folder for one CSV file per section: an existing folder, or a name without a suffix."""
+    return output.is_dir() or not output.suffix
 
 
 def emit(result: Result, fmt: OutputFormat, output: Path | None, section: str | None = None,
@@ -231,7 +232,7 @@ def emit(result: Result, fmt: OutputFormat, output: Path | None, section: str | 
     table), JSON, CSV or XLSX, to ``output`` or standard output.
 
     CSV holds one section: ``section`` (default: the first). When ``output`` is a folder
-    (it exists, or ends with '/'), every section goes to ``FOLDER/<section>.csv``.
+    (it exists, or its name has no suffix), every section goes to ``FOLDER/<section>.csv``.
     """
     if fmt is OutputFormat.table:
         print_data_as_of(result)
