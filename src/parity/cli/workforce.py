@@ -216,10 +216,12 @@ def gender(
     title = (f"Women's share by {by} on {result.snapshot_date}, parity band "
              f"{parameters.parity_band.lower:.0%}–{parameters.parity_band.upper:.0%}{flows}")
     frame = result.table
-    params = {"by": by, "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
-              "flow_from": result.flow_from, "band_lower": parameters.parity_band.lower,
-              "band_upper": parameters.parity_band.upper, "all_categories": all_categories}
-    answer = Result(title, params, {"gender": frame}, list(result.notes), as_of_data)
+    options: dict[str, Any] = {
+        "by": by, "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
+        "flow_from": result.flow_from, "band_lower": parameters.parity_band.lower,
+        "band_upper": parameters.parity_band.upper, "all_categories": all_categories,
+        "parameters_origin": parameters.origin}
+    answer = Result(title, options, {"gender": frame}, list(result.notes), as_of_data)
 
     def show() -> None:
         key = frame.columns[1]
