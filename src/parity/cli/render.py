@@ -80,6 +80,9 @@ def one_paragraph_help(app: typer.Typer) -> None:
         if doc:
             paragraphs = inspect.cleandoc(doc).split("\n\n")
             info.help = "\n\n".join(" ".join(p.split()) for p in paragraphs)
+    for group in app.registered_groups:
+        if group.typer_instance is not None:
+            one_paragraph_help(group.typer_instance)
 
 
 def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
