@@ -171,6 +171,9 @@ def test_release_csv_neutralises_formulas(demo_db: Path, tmp_path: Path) -> None
         _cells_safe(list(csv.reader(path.open(encoding="utf-8"))))
     listing = strict_json(run("releases", "--format", "json", "--db", str(demo_db)).stdout)
     assert [r["release_id"] for r in listing["sections"]["releases"]] == ["r0001"]
+    log = strict_json(run("audit", "--verify", "--format", "json", "--db", str(demo_db)).stdout)
+    assert log["notes"][0].startswith("Audit log intact")
+    assert "release" in {r["action"] for r in log["sections"]["audit_log"]}
 
 
 # ---------------------------------------------------------------------------- the writers

@@ -96,6 +96,8 @@ def audit(
     as_: AsOption = None,
     role: Annotated[str, typer.Option(help="Your role: admin or analyst.")] = "admin",
     limit: Annotated[int, typer.Option(help="Show the newest N entries (0: all).", min=0)] = 50,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
 ) -> None:
     """Show the audit log of self-identification reads and releases; --verify checks it."""
     from parity.core.disclosure import Actor, audit_log
@@ -106,17 +108,28 @@ def audit(
     with open_store(settings.db, read_only=True) as store:
         frame = audit_log.entries(store, actor)
         check = audit_log.verify(store) if verify else None
+        as_of = data_as_of(store)
     shown = frame.tail(limit) if limit else frame
-    if shown.is_empty():
-        out.print("The audit log is empty.")
-    else:
-        shown = shown.with_columns(pl.col("hash").str.slice(0, 12)).drop("prev_hash")
-        print_table(shown, title=f"Audit log of {settings.db} ({frame.height} entries)")
-    if check is not None:
-        if not check.ok:
-            err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
-            raise typer.Exit(6)
-        out.print(f"Audit log intact: {check.entries} entries; head {check.head}.")
+    notes = [] if check is None else [
+        f"Audit log intact: {check.entries} entries; head {check.head}." if check.ok
+        else f"Audit log broken: {check.reason}."]
+    result = Result(f"Audit log of {settings.db} ({frame.height} entries)",
+                    {"db": str(settings.db), "limit": limit, "verify": verify},
+                    {"audit_log": shown}, notes, as_of)
+
+    def show() -> None:
+        if shown.is_empty():
+            out.print("The audit log is empty.")
+        else:
+            print_table(shown.with_columns(pl.col("hash").str.slice(0, 12)).drop("prev_hash"),
+                        title=result.title)
+        if check is not None and check.ok:
+            out.print(notes[0])
+
+    emit(result, fmt, output, show=show)
+    if check is not None and not check.ok:
+        err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
+        raise typer.Exit(6)
 
 
 def register(app: typer.Typer) -> None:
