@@ -49,7 +49,9 @@ def test_machine_formats(small_stores: dict[int, Store], tmp_path: Path) -> None
     code, text = _run("--flow", "separation", "--by", "regional_group,gender", "--format",
                       "json", "--db", small)
     assert code == 0, text
-    records = json.loads(text)
+    answer = json.loads(text)
+    assert answer["parameters"]["flow"] == "separation"
+    records = answer["sections"]["separation"]
     assert {"flow", "outcome", "regional_group", "gender", "count", "staff_years", "rate",
             "rate_low", "rate_high", "ratio", "ratio_low", "ratio_high", "p_value", "q_value",
             "verdict", "reference", "direction"} <= set(records[0])

@@ -70,11 +70,15 @@ def test_funnel_json_sections_and_keys(db: Path) -> None:
     res = run("funnel", "--db", str(db), "--by", "regional_group", "--strata", "grade",
               "--decompose", "--trend", "--format", "json")
     assert res.returncode == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert list(doc) == ["by", "reference", "strata", "from", "to", "where", "notes", "stages",
-                         "roster", "stratified", "decomposition", "summary", "trend",
+    answer = json.loads(res.stdout)
+    assert list(answer) == ["parameters", "data_as_of", "sections", "notes"]
+    params = answer["parameters"]
+    assert list(params) == ["by", "reference", "strata", "from", "to", "where", "decompose",
+                            "trend"]
+    assert params["by"] == ["regional_group"] and params["reference"] == "others"
+    doc = answer["sections"]
+    assert list(doc) == ["stages", "roster", "stratified", "decomposition", "summary", "trend",
                          "trend_tests"]
-    assert doc["by"] == ["regional_group"] and doc["reference"] == "others"
     assert list(doc["stages"][0]) == STAGE_KEYS
     assert list(doc["roster"][0]) == STAGE_KEYS
     assert list(doc["stratified"][0]) == STRATIFIED_KEYS
@@ -103,8 +107,10 @@ def test_funnel_table(db: Path) -> None:
 def test_timelines_json(db: Path) -> None:
     res = run("timelines", "--db", str(db), "--by", "grade", "--format", "json")
     assert res.returncode == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert list(doc) == ["by", "as_of", "target_days", "where", "timelines", "stages"]
+    answer = json.loads(res.stdout)
+    assert list(answer["parameters"]) == ["by", "as_of", "target_days", "where"]
+    doc = answer["sections"]
+    assert list(doc) == ["timelines", "stages"]
     assert list(doc["timelines"][0]) == TIMELINE_KEYS
     assert list(doc["stages"][0]) == TIMELINE_STAGE_KEYS
 

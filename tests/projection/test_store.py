@@ -113,7 +113,7 @@ def test_command_line(history_path: Path, tmp_path: Path) -> None:
     code, out, err = _cli("project", "--db", db, "--runs", "40", "--years", "3", "--format", "json",
                           "--table", "targets")
     assert code == 0, err
-    assert {r["level"] for r in json.loads(out)} >= {"P-4", "All levels"}
+    assert {r["level"] for r in json.loads(out)["sections"]["targets"]} >= {"P-4", "All levels"}
     xlsx = tmp_path / "p.xlsx"
     code, out, err = _cli("project", "--db", db, "--runs", "30", "--years", "3", "--solve", "women",
                           "--target-year", "2024", "--format", "xlsx", "--output", str(xlsx))

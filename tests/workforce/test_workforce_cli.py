@@ -69,11 +69,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
 def test_composition_json_keys(runs: Runs) -> None:
     res = runs["composition"]
     assert res.returncode == 0, res.stderr
-    rows = json.loads(res.stdout)
+    rows = json.loads(res.stdout)["sections"]["composition"]
     assert set(rows[0]) == {"snapshot_date", "regional_group", "gender", "staff", "share",
                             "share_within"}
     assert rows[0]["snapshot_date"] == "2023-12-31"
-    rows = json.loads(runs["compare"].stdout)
+    rows = json.loads(runs["compare"].stdout)["sections"]["change"]
     assert set(rows[0]) == {"grade", "date_from", "date_to", "staff_from", "staff_to", "change",
                             "pct_change", "share_from", "share_to", "share_change"}
     lines = runs["trend"].stdout.splitlines()
@@ -84,11 +84,14 @@ def test_composition_json_keys(runs: Runs) -> None:
 def test_ranges_json_keys(runs: Runs) -> None:
     res = runs["ranges"]
     assert res.returncode == 0, res.stderr
-    doc = json.loads(res.stdout)
-    assert set(doc) == {"snapshot_date", "base_figure", "base_figure_mode", "scale_year",
-                        "population_year", "parameters_origin", "notes", "status_counts",
-                        "states", "outreach", "parameters", "what_if",
-                        "what_if_status_counts", "what_if_states"}
+    answer = json.loads(res.stdout)
+    assert set(answer["parameters"]) == {"as_of", "snapshot_date", "base_figure",
+                                         "base_figure_mode", "scale_year", "population_year",
+                                         "parameters_origin", "what_if"}
+    doc = answer["sections"] | answer["parameters"]
+    assert set(answer["sections"]) == {"status_counts", "states", "outreach", "parameters",
+                                       "what_if_status_counts", "what_if_states"}
+    assert isinstance(answer["notes"], list)
     assert len(doc["states"]) == 193
     assert set(doc["states"][0]) == {
         "iso3", "name", "regional_group", "population", "assessment_rate_percent",
@@ -110,7 +113,7 @@ def test_ranges_json_keys(runs: Runs) -> None:
 def test_gender_json_keys_and_table(runs: Runs) -> None:
     res = runs["gender"]
     assert res.returncode == 0, res.stderr
-    rows = json.loads(res.stdout)
+    rows = json.loads(res.stdout)["sections"]["gender"]
     assert list(rows[0]) == [
         "snapshot_date", "level_band", "staff", "women", "men", "other", "unknown",
         "women_share", "ci_lower", "ci_upper", "band_lower", "band_upper", "band_status",

@@ -6,14 +6,25 @@ columns are documented in docs/careers.md.
 
 from __future__ import annotations
 
-import math
-from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
 
-from parity.cli.render import DbOption, OutputFormat, emit, friendly_errors, print_table, table_console
+from parity.cli.render import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    fmt_count,
+    fmt_num,
+    fmt_p,
+    friendly_errors,
+    print_table,
+    table_console,
+)
+from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
 _TITLES = {
@@ -24,12 +35,8 @@ _TITLES = {
 }
 
 
-def _num(value: Any, digits: int = 2) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, float) and math.isinf(value):
-        return "∞"
-    return f"{value:.{digits}f}"
+_num = fmt_num
+_p = fmt_p
 
 
 def _with_interval(est: Any, lo: Any, hi: Any, scale: float = 1.0, digits: int = 2,
@@ -38,19 +45,13 @@ def _with_interval(est: Any, lo: Any, hi: Any, scale: float = 1.0, digits: int =
         return "–"
 
     def f(v: Any, missing: str = "–") -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None or v != v:  # None or NaN
             return missing
         return _num(v * scale if isinstance(v, float) else v, digits)
 
     if f(lo, "") == "" and f(hi, "") == "":
         return f"{f(est)}{unit}"
     return f"{f(est)}{unit} ({f(lo, '?')}–{f(hi, '?')})"
-
-
-def _p(value: Any) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.2g}" if value >= 0.001 else "<0.001"
 
 
 def _readable(frame: pl.DataFrame, flow: str, dims: list[str], survival: bool) -> pl.DataFrame:
@@ -60,7 +61,7 @@ def _readable(frame: pl.DataFrame, flow: str, dims: list[str], survival: bool) -
         rec: dict[str, Any] = {}
         if survival:
             rec |= {k: r[k] for k in frame.columns[1: frame.columns.index("spells")]}
-            rec |= {"spells": r["spells"], "promotions": r["promotions"],
+            rec |= {"spells": fmt_count(r["spells"]), "promotions": fmt_count(r["promotions"]),
                     "median years": _with_interval(r["median_years"], r["median_years_low"],
                                                    r["median_years_high"], digits=1),
                     f"promoted within {r['horizon_years']:g} y": _with_interval(
@@ -69,12 +70,12 @@ def _readable(frame: pl.DataFrame, flow: str, dims: list[str], survival: bool) -
                     "hazard ratio": _with_interval(r["ratio"], r["ratio_low"],
                                                    r["ratio_high"])}
         else:
-            rec |= {**{d: r[d] for d in dims}, "count": r["count"]}
+            rec |= {**{d: r[d] for d in dims}, "count": fmt_count(r["count"])}
             if flow == "roster":
-                rec |= {"of": r["total"], "rate": _with_interval(
+                rec |= {"of": fmt_count(r["total"]), "rate": _with_interval(
                     r["rate"], r["rate_low"], r["rate_high"], scale=100, digits=1, unit="%")}
             else:
-                rec |= {"staff-years": f"{r['staff_years']:,.0f}",
+                rec |= {"staff-years": fmt_count(r["staff_years"]),
                         "per 100": _with_interval(r["rate"], r["rate_low"], r["rate_high"],
                                                   scale=100)}
             rec["ratio"] = _with_interval(r["ratio"], r["ratio_low"], r["ratio_high"])
@@ -109,14 +110,12 @@ def careers(
     scope: Annotated[str, typer.Option(
         help="all, or professional (P, D, ASG/USG at risk; P and higher openings).")] = "all",
     survival: Annotated[bool, typer.Option(
-        "--survival", help="With --flow promotion: time in grade until promotion "
+        "--survival/--rates", help="With --flow promotion: time in grade until promotion "
         "(Kaplan–Meier, log-rank) instead of rates.")] = False,
     horizon: Annotated[float, typer.Option(
         help="With --survival: the share promoted within this many years.")] = 3.0,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] =
-    OutputFormat.table,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of the terminal.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
     db: DbOption = None,
 ) -> None:
     """Promotions, reassignments, separations and rosters by group: counts, rates with exact
@@ -139,6 +138,7 @@ def careers(
         else:
             frame = core.careers(store, name, dims_raw, year_from, year_to, strata_raw,
                                  reference, scope)
+        as_of_data = data_as_of(store)
     dims, layers = core.resolve_dimensions(name, dims_raw, strata_raw)
     if frame.height and frame["period_start"][0] is not None:
         period = f"{frame['period_start'][0]} to {frame['period_end'][0]}"
@@ -148,9 +148,17 @@ def careers(
     title = f"{what} by {' × '.join(dims)}, {period}"
     if layers:
         title += f", within {' × '.join(layers)}"
-    if fmt is not OutputFormat.table:
-        emit(frame, fmt, output, title)
-        return
+    params = {"flow": name, "by": dims, "strata": layers, "from": year_from, "to": year_to,
+              "reference": reference, "scope": scope, "survival": survival,
+              "horizon_years": horizon if survival else None}
+    result = Result(title, params, {"survival" if survival else name: frame},
+                    data_as_of=as_of_data)
+    emit(result, fmt, output, show=lambda: _print_careers(frame, name, title, dims, layers,
+                                                          survival))
+
+
+def _print_careers(frame: pl.DataFrame, name: str, title: str, dims: list[str],
+                   layers: list[str], survival: bool) -> None:
     console = table_console()
     view = [*layers, *dims] if survival else dims
     if survival or frame.height == 0:

@@ -6,23 +6,21 @@ docs/dimensions.md read).
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import polars as pl
 import typer
 
-from parity.cli.render import OutputFormat, emit, friendly_errors, out
+from parity.cli.render import FormatOption, OutputFormat, OutputOption, emit, friendly_errors
+from parity.core.output import Result
 
 
 def dimensions(
     command: Annotated[str | None, typer.Option(
         "--command", help="Only the dimensions this command accepts, e.g. funnel, careers, "
         "composition, timelines, gender.")] = None,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-    = OutputFormat.table,
-    output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of the terminal.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
 ) -> None:
     """List every dimension Parity counts by: other names accepted, meaning, order of values,
     the column it is read from and the commands that accept it."""
@@ -33,10 +31,9 @@ def dimensions(
     if fmt is OutputFormat.table:
         frame = frame.select("dimension", "other_names", "meaning", "commands")
     title = f"Dimensions of 'parity {command}'" if command else "Dimensions"
-    emit(frame, fmt, output, title)
-    if fmt is OutputFormat.table:
-        out.print("'field' is the field or non-field entity (entity_type) in every command; "
-                  "see docs/dimensions.md.", highlight=False)
+    emit(Result(title, {"command": command}, {"dimensions": frame},
+                ["'field' is the field or non-field entity (entity_type) in every command; "
+                 "see docs/dimensions.md."]), fmt, output)
 
 
 def register(app: typer.Typer) -> None:

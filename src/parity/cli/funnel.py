@@ -7,9 +7,7 @@ Both only parse options and format what :mod:`parity.core.analytics.funnel` and
 from __future__ import annotations
 
 import getpass
-import math
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
@@ -17,18 +15,21 @@ import typer
 
 from parity.cli.render import (
     DbOption,
+    FormatOption,
     OutputFormat,
-    emit_sections,
+    OutputOption,
+    emit,
+    fmt_count,
+    fmt_num,
+    fmt_p,
+    fmt_pct,
     friendly_errors,
     print_table,
     table_console,
 )
+from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
-]
 FromOption = Annotated[int | None, typer.Option(
     "--from", help="First posting year (openings posted in or after it).", min=1900, max=2200)]
 ToOption = Annotated[int | None, typer.Option(
@@ -39,14 +40,9 @@ SectionOption = Annotated[str | None, typer.Option(
     "--section", help="Section written by --format csv (default: the analysis asked for).")]
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    return "∞" if math.isinf(value) else f"{value:.{digits}f}"
+_pct = fmt_pct
+_num = fmt_num
+_p = fmt_p
 
 
 def _ci(value: float | None, low: float | None, high: float | None, pct: bool) -> str:
@@ -56,21 +52,13 @@ def _ci(value: float | None, low: float | None, high: float | None, pct: bool) -
     return f"{f(value)} ({f(low).rstrip('%')}–{f(high)})"
 
 
-def _p(value: float | None) -> str:
-    if value is None:
-        return "–"
-    if value == 0:
-        return "<1e-300"  # below the smallest double: the exact p underflows
-    return f"{value:.3f}" if value >= 0.001 else f"{value:.0e}"
-
-
 def _compact_stages(frame: pl.DataFrame, keys: list[str], flow: str) -> pl.DataFrame:
     rows = []
     show_ref = frame["reference"].drop_nulls().n_unique() > 1
     for r in frame.iter_rows(named=True):
         row: dict[str, Any] = {k: str(r[k]) for k in keys}
         row["stage"] = r["stage"]
-        row["count"] = f"{r['count']:,}"
+        row["count"] = fmt_count(r["count"])
         row["share" if flow == "stages" else "share of flow"] = _pct(r["share"])
         row["pass rate (95% CI)"] = _ci(r["pass_rate"], r["pass_rate_low"], r["pass_rate_high"],
                                         True)
@@ -78,8 +66,7 @@ def _compact_stages(frame: pl.DataFrame, keys: list[str], flow: str) -> pl.DataF
                                     r["selection_ratio_high"], False)
         row["p"] = _p(r["p_value"])
         row["q"] = _p(r["q_value"])
-        persons = r["shortfall_persons"]
-        row["shortfall"] = "–" if persons is None else f"{persons:,}"
+        row["shortfall"] = fmt_count(r["shortfall_persons"])
         if show_ref:
             row["reference"] = r["reference"] or "–"
         row["verdict"] = r["verdict"] or ""
@@ -128,7 +115,7 @@ def _print_funnel(report: Any) -> None:
         d = report.decomposition
         rows = [{**{k: str(r[k]) for k in keys}, "stage": r["stage"],
                  "stage ratio": _num(r["stage_ratio"]), "share of log ratio": _pct(r["log_share"]),
-                 "shortfall": _num(r["shortfall"], 1)} for r in d.iter_rows(named=True)]
+                 "shortfall": fmt_count(r["shortfall"])} for r in d.iter_rows(named=True)]
         print_table(pl.DataFrame(rows), console=console,
                     title="Which stage opens the gap (stage ratios multiply, shortfalls add up)")
         for sentence in report.summary["sentence"].to_list():
@@ -168,9 +155,10 @@ def funnel(
         "highest pass rate among groups with at least 30 at the stage) or a group, e.g. "
         "WEOG (WEOG+F for an intersection).")] = "others",
     decompose: Annotated[bool, typer.Option(
-        "--decompose", help="Show which stage opens the gap.")] = False,
+        "--decompose/--no-decompose", help="Show which stage opens the gap.")] = False,
     trend: Annotated[bool, typer.Option(
-        "--trend", help="The same statistics per posting year, with a trend test.")] = False,
+        "--trend/--no-trend",
+        help="The same statistics per posting year, with a trend test.")] = False,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     section: SectionOption = None,
@@ -194,13 +182,14 @@ def funnel(
         report = funnel_report(store, by, strata=strata, year_from=year_from, year_to=year_to,
                                where=where or [], reference=reference, decompose=decompose,
                                trend=trend, actor=actor if purpose is not None else None)
-    if fmt is OutputFormat.table:
-        _print_funnel(report)
-        return
+        as_of_data = data_as_of(store)
     primary = ("decomposition" if decompose else "trend" if trend
                else "stratified" if strata else "stages")
-    emit_sections(report.meta(), report.sections(), section or primary, fmt, output,
-          f"Funnel by {', '.join(report.by)}")
+    params = {k: v for k, v in report.meta().items() if k != "notes"}
+    params |= {"decompose": decompose, "trend": trend}
+    result = Result(f"Recruitment funnel by {', '.join(report.by)}", params, report.sections(),
+                    list(report.notes), as_of_data)
+    emit(result, fmt, output, section or primary, show=lambda: _print_funnel(report))
 
 
 def timelines(
@@ -231,14 +220,17 @@ def timelines(
         report = timelines_report(store, by or [], year_from=year_from, year_to=year_to,
                                   where=where or [], as_of=as_of.date() if as_of else None,
                                   target_days=target)
-    if fmt is not OutputFormat.table:
-        emit_sections(report.meta(), report.sections(), section or "timelines", fmt, output,
-              "Recruitment timelines")
-        return
+        as_of_data = data_as_of(store)
+    result = Result("Recruitment timelines", report.meta(), report.sections(),
+                    data_as_of=as_of_data)
+    emit(result, fmt, output, section or "timelines", show=lambda: _print_timelines(report))
+
+
+def _print_timelines(report: Any) -> None:
     console = table_console()
     keys = list(report.by)
-    rows = [{**{k: r[k] for k in keys}, "openings": f"{r['openings']:,}",
-             "selected": f"{r['selected']:,}", "still open": f"{r['censored']:,}",
+    rows = [{**{k: r[k] for k in keys}, "openings": fmt_count(r["openings"]),
+             "selected": fmt_count(r["selected"]), "still open": fmt_count(r["censored"]),
              "median days (95% CI)": _ci(r["median_days"], r["median_days_low"],
                                          r["median_days_high"], False).replace(".00", ""),
              "p25–p75": f"{_num(r['p25_days'], 0)}–{_num(r['p75_days'], 0)}",
@@ -249,7 +241,7 @@ def timelines(
                 title=f"Days from posting to selection, as of {report.as_of} "
                       f"(Kaplan–Meier; {'; '.join(report.filters)})")
     rows = [{**{k: r[k] for k in keys}, "stage": f"{r['from_stage']} → {r['to_stage']}",
-             "openings": f"{r['openings']:,}", "completed": f"{r['completed']:,}",
+             "openings": fmt_count(r["openings"]), "completed": fmt_count(r["completed"]),
              "median days": _num(r["median_days"], 0),
              "p25–p75": f"{_num(r['p25_days'], 0)}–{_num(r['p75_days'], 0)}"}
             for r in report.stages.iter_rows(named=True)]

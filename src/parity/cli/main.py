@@ -11,7 +11,19 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 from parity import __version__
-from parity.cli.render import DbOption, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    err,
+    flags_without_type,
+    friendly_errors,
+    one_paragraph_help,
+    out,
+    print_table,
+)
 from parity.core.settings import Settings
 
 app = typer.Typer(
@@ -141,20 +153,30 @@ def synth(
 
 @app.command()
 @friendly_errors
-def status(db: DbOption = None) -> None:
+def status(db: DbOption = None, fmt: FormatOption = OutputFormat.table,
+           output: OutputOption = None) -> None:
     """Rows per table in the store and the loads made so far."""
+    import polars as pl
+
+    from parity.core.output import Result, data_as_of
     from parity.core.store import open_store
 
     settings = Settings.load({"db": db})
     with open_store(settings.db, read_only=True) as store:
-        import polars as pl
-
         counts = store.row_counts()
-        print_table(pl.DataFrame({"table": list(counts), "rows": list(counts.values())}),
-                    title=f"Store {settings.db}")
         loads = store.frame("SELECT * EXCLUDE (sha256) FROM main.loads ORDER BY load_id, file")
+        result = Result(f"Store {settings.db}", {"db": str(settings.db)},
+                        {"tables": pl.DataFrame({"table": list(counts),
+                                                 "rows": list(counts.values())},
+                                                schema={"table": pl.Utf8, "rows": pl.Int64}),
+                         "loads": loads}, data_as_of=data_as_of(store))
+
+    def show() -> None:
+        print_table(result.sections["tables"], title=result.title)
         if loads.height:
             print_table(loads, title="Loads")
+
+    emit(result, fmt, output, show=show)
 
 
 @app.command()
@@ -202,6 +224,8 @@ def demo(
 from parity.cli import _registry  # noqa: E402
 
 _registry.register_all(app)
+one_paragraph_help(app)
+flags_without_type()
 
 if __name__ == "__main__":
     app()

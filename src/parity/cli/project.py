@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
 
-from parity.cli.render import OutputFormat, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    err,
+    fmt_count,
+    fmt_pct,
+    friendly_errors,
+    out,
+    print_table,
+)
+from parity.core.output import DataAsOf, Result, data_as_of
 from parity.core.settings import Settings
 
 TABLES = ("levels", "targets", "flows", "field", "ranges", "states", "groups", "parameters",
@@ -18,7 +29,7 @@ TABLES = ("levels", "targets", "flows", "field", "ranges", "states", "groups", "
 
 
 def _pct(v: float | None, digits: int = 1) -> str:
-    return "–" if v is None else f"{100 * v:.{digits}f}"
+    return fmt_pct(v, digits).removesuffix("%")
 
 
 def _shown_years(years: list[int], extra: int | None) -> list[int]:
@@ -58,7 +69,8 @@ def _targets_view(targets: pl.DataFrame) -> pl.DataFrame:
 
 
 def _band(row: dict[str, Any], name: str) -> str:
-    return f"{row[name]:.0f} ({row[name + '_p05']:.0f}–{row[name + '_p95']:.0f})"
+    return (f"{fmt_count(row[name])} ({fmt_count(row[name + '_p05'])}–"
+            f"{fmt_count(row[name + '_p95'])})")
 
 
 def _ranges_view(ranges: pl.DataFrame) -> pl.DataFrame:
@@ -79,7 +91,8 @@ def _states_view(states: pl.DataFrame) -> pl.DataFrame:
         "iso3", "name", "regional_group", pl.col("lower").cast(pl.Int64),
         pl.col("staff_base").cast(pl.Int64).alias("staff now"), pl.col("status_base").alias("status now"),
         pl.struct("staff_at_target", "staff_p05", "staff_p95").map_elements(
-            lambda s: f"{s['staff_at_target']:.0f} ({s['staff_p05']:.0f}–{s['staff_p95']:.0f})",
+            lambda s: f"{fmt_count(s['staff_at_target'])} ({fmt_count(s['staff_p05'])}–"
+                      f"{fmt_count(s['staff_p95'])})",
             return_dtype=pl.Utf8).alias("staff then"),
         pl.col("p_change").map_elements(lambda v: _pct(v, 0), return_dtype=pl.Utf8)
         .alias("P(change) %"),
@@ -93,7 +106,7 @@ def _flows_view(flows: pl.DataFrame) -> pl.DataFrame:
               "geographical_appointments": "geographical appointments"}
     return flows.select(
         pl.col("year").cast(pl.Utf8),
-        *[pl.col(c).map_elements(lambda v: f"{v:,.0f}", return_dtype=pl.Utf8).alias(label)
+        *[pl.col(c).map_elements(fmt_count, return_dtype=pl.Utf8).alias(label)
           for c, label in counts.items()],
         pl.col("recruits_women_share").map_elements(_pct, return_dtype=pl.Utf8).alias("recruits women %"),
     )
@@ -136,35 +149,17 @@ def _print_result(res: Any) -> None:
         out.print(f"Note: {note}", highlight=False)
 
 
-def _write(tables: dict[str, pl.DataFrame], fmt: OutputFormat, output: Path | None,
+def _write(title: str, params: dict[str, Any], tables: dict[str, pl.DataFrame],
+           notes: list[str], as_of: DataAsOf, fmt: OutputFormat, output: Path | None,
            table: str | None) -> None:
-    if fmt is OutputFormat.xlsx:
-        if output is None:
-            raise typer.BadParameter("--format xlsx needs --output FILE.xlsx")
-        import xlsxwriter
-
-        with xlsxwriter.Workbook(str(output)) as wb:
-            for name, frame in tables.items():
-                frame.write_excel(wb, worksheet=name[:31])
-        err.print(f"Wrote {output}")
-        return
-    if table is not None:
-        if table not in tables:
-            raise typer.BadParameter(f"--table {table} is not available here; choose one of: "
-                                     f"{', '.join(tables)}")
+    """JSON: every table (or the one of --table); CSV: --table (default: the first);
+    XLSX: every table."""
+    if table is not None and table not in tables:
+        raise typer.BadParameter(f"--table {table} is not available here; choose one of: "
+                                 f"{', '.join(tables)}")
+    if fmt is OutputFormat.json and table is not None:
         tables = {table: tables[table]}
-    if fmt is OutputFormat.csv:
-        # one table: the one asked for, else the first (levels, or the solution)
-        text = next(iter(tables.values())).write_csv()
-    else:
-        data = {k: v.to_dicts() for k, v in tables.items()}
-        text = json.dumps(data if len(data) > 1 else next(iter(data.values())), ensure_ascii=False,
-                          indent=2, default=str) + "\n"
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {output}")
+    emit(Result(title, params, tables, notes, as_of), fmt, output, table)
 
 
 def register(app: typer.Typer) -> None:
@@ -174,7 +169,7 @@ def register(app: typer.Typer) -> None:
         scenario: Annotated[str | None, typer.Option(
             "--scenario", help="Scenario YAML file, or the name of a shipped example "
             "(see --list-scenarios). Default: the baseline.")] = None,
-        db: Annotated[Path | None, typer.Option("--db", help="DuckDB store file.")] = None,
+        db: DbOption = None,
         years: Annotated[int, typer.Option(help="Years to project.", min=1, max=40)] = 10,
         runs: Annotated[int, typer.Option(help="Monte Carlo runs.", min=1, max=100_000)] = 1000,
         seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
@@ -183,7 +178,8 @@ def register(app: typer.Typer) -> None:
         compare: Annotated[list[str] | None, typer.Option(
             "--compare", help="Other scenario files to compare with (repeatable).")] = None,
         expected: Annotated[bool, typer.Option(
-            "--expected", help="Deterministic expected-value mode instead of Monte Carlo.")] = False,
+            "--expected/--monte-carlo",
+            help="Deterministic expected-value mode instead of Monte Carlo.")] = False,
         solve: Annotated[str | None, typer.Option(
             "--solve", help="Inverse mode: 'women' or 'unrepresented'.")] = None,
         target_year: Annotated[int | None, typer.Option(
@@ -193,8 +189,8 @@ def register(app: typer.Typer) -> None:
             "(default: half of today's).")] = None,
         probability: Annotated[float | None, typer.Option(
             "--probability", help="Inverse mode: required probability (default 0.8).")] = None,
-        fmt: Annotated[OutputFormat, typer.Option("--format", help="Output format.")] = OutputFormat.table,
-        output: Annotated[Path | None, typer.Option("--output", help="File to write.")] = None,
+        fmt: FormatOption = OutputFormat.table,
+        output: OutputOption = None,
         table: Annotated[str | None, typer.Option(
             "--table", help=f"For csv/json: one table of {', '.join(TABLES)} "
             "(csv default: the first; json default: all).")] = None,
@@ -213,22 +209,29 @@ def register(app: typer.Typer) -> None:
         main = pj.load_scenario(scenario) if scenario else pj.BASELINE
         others = [pj.load_scenario(s) for s in (compare or [])]
         settings = Settings.load({"db": db})
+        params: dict[str, Any] = {
+            "scenario": main.name, "compare": [o.name for o in others], "years": years,
+            "runs": runs, "seed": seed, "base_year": base_year, "expected": expected,
+            "solve": solve, "target_year": target_year, "target": target,
+            "probability": probability}
         with open_store(settings.db, read_only=True) as store:
             store.require_data("staff")
+            as_of = data_as_of(store)
             if solve is not None:
                 if target_year is None:
                     raise typer.BadParameter("--solve needs --target-year YEAR")
                 inputs = pj.prepare(store, main, years, base_year)
                 sol = pj.solve(inputs, solve, target_year, runs, seed, probability, target)
                 tables = {"solution": sol.table, "steps": sol.steps}
+                title = (f"Smallest entrant share to reach the target by {target_year} with "
+                         f"probability ≥ {sol.probability:.0%} ({main.name})")
                 if fmt is OutputFormat.table:
-                    title = (f"Smallest entrant share to reach the target by {target_year} with "
-                             f"probability ≥ {sol.probability:.0%} ({main.name})")
+                    out.print(as_of.sentence(), highlight=False, style="dim")
                     print_table(sol.table, title=title)
                     for note in sol.notes:
                         out.print(f"Note: {note}", highlight=False)
                 else:
-                    _write(tables, fmt, output, table)
+                    _write(title, params, tables, list(sol.notes), as_of, fmt, output, table)
                 return
             results = []
             histories: dict[tuple[object, ...], pj.History] = {}
@@ -244,8 +247,10 @@ def register(app: typer.Typer) -> None:
         if others:
             tables["comparison"] = pj.compare(results)
         if fmt is not OutputFormat.table:
-            _write(tables, fmt, output, table)
+            _write(f"Projection: {main.name}", params, tables, list(results[0].notes), as_of,
+                   fmt, output, table)
             return
+        out.print(as_of.sentence(), highlight=False, style="dim")
         _print_result(results[0])
         if others:
             print_table(tables["comparison"], title="Comparison of scenarios")

@@ -9,7 +9,18 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from parity.cli.render import DbOption, err, friendly_errors, out, print_table
+from parity.cli.render import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    OutputOption,
+    emit,
+    err,
+    friendly_errors,
+    out,
+    print_table,
+)
+from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
 AsOption = Annotated[
@@ -57,7 +68,8 @@ def release(
     out.print(f"Wrote {len(made.tables)} tables and manifest.json to {out_dir}.")
 
 
-def releases(db: DbOption = None) -> None:
+def releases(db: DbOption = None, fmt: FormatOption = OutputFormat.table,
+             output: OutputOption = None) -> None:
     """List the releases made from the store."""
     from parity.core.disclosure.release_log import releases as list_releases
     from parity.core.store import open_store
@@ -65,18 +77,27 @@ def releases(db: DbOption = None) -> None:
     settings = Settings.load({"db": db})
     with open_store(settings.db, read_only=True) as store:
         frame = list_releases(store)
-    if frame.is_empty():
-        out.print("No release has been made from this store yet.")
-        return
-    print_table(frame.drop("tables"), title=f"Releases from {settings.db}")
+        result = Result(f"Releases from {settings.db}", {"db": str(settings.db)},
+                        {"releases": frame}, data_as_of=data_as_of(store))
+
+    def show() -> None:
+        if frame.is_empty():
+            out.print("No release has been made from this store yet.")
+        else:
+            print_table(frame.drop("tables"), title=result.title)
+
+    emit(result, fmt, output, show=show)
 
 
 def audit(
     db: DbOption = None,
-    verify: Annotated[bool, typer.Option("--verify", help="Check the hash chain of the log.")] = False,
+    verify: Annotated[bool, typer.Option(
+        "--verify/--no-verify", help="Check the hash chain of the log.")] = False,
     as_: AsOption = None,
     role: Annotated[str, typer.Option(help="Your role: admin or analyst.")] = "admin",
     limit: Annotated[int, typer.Option(help="Show the newest N entries (0: all).", min=0)] = 50,
+    fmt: FormatOption = OutputFormat.table,
+    output: OutputOption = None,
 ) -> None:
     """Show the audit log of self-identification reads and releases; --verify checks it."""
     from parity.core.disclosure import Actor, audit_log
@@ -87,17 +108,28 @@ def audit(
     with open_store(settings.db, read_only=True) as store:
         frame = audit_log.entries(store, actor)
         check = audit_log.verify(store) if verify else None
+        as_of = data_as_of(store)
     shown = frame.tail(limit) if limit else frame
-    if shown.is_empty():
-        out.print("The audit log is empty.")
-    else:
-        shown = shown.with_columns(pl.col("hash").str.slice(0, 12)).drop("prev_hash")
-        print_table(shown, title=f"Audit log of {settings.db} ({frame.height} entries)")
-    if check is not None:
-        if not check.ok:
-            err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
-            raise typer.Exit(6)
-        out.print(f"Audit log intact: {check.entries} entries; head {check.head}.")
+    notes = [] if check is None else [
+        f"Audit log intact: {check.entries} entries; head {check.head}." if check.ok
+        else f"Audit log broken: {check.reason}."]
+    result = Result(f"Audit log of {settings.db} ({frame.height} entries)",
+                    {"db": str(settings.db), "limit": limit, "verify": verify},
+                    {"audit_log": shown}, notes, as_of)
+
+    def show() -> None:
+        if shown.is_empty():
+            out.print("The audit log is empty.")
+        else:
+            print_table(shown.with_columns(pl.col("hash").str.slice(0, 12)).drop("prev_hash"),
+                        title=result.title)
+        if check is not None and check.ok:
+            out.print(notes[0])
+
+    emit(result, fmt, output, show=show)
+    if check is not None and not check.ok:
+        err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
+        raise typer.Exit(6)
 
 
 def register(app: typer.Typer) -> None:

@@ -39,7 +39,8 @@ def serve(
     public: Annotated[bool | None, typer.Option(
         "--public/--no-public", help="Let anonymous visitors see the all-staff views.")] = None,
     read_only: Annotated[bool, typer.Option(
-        "--read-only", help="Open the store read-only (accounts cannot change).")] = False,
+        "--read-only/--read-write",
+        help="Open the store read-only (accounts cannot change).")] = False,
     workers: Annotated[int, typer.Option(
         help="Worker processes; more than 1 opens the store read-only in each.", min=1, max=64,
     )] = 1,
@@ -108,7 +109,8 @@ def users_add(
     entity: Annotated[str | None, typer.Option(help="Entity code (manager accounts).")] = None,
     password: Annotated[str | None, typer.Option(
         help="Password (default: a random one, printed once).", envvar="PARITY_NEW_PASSWORD")] = None,
-    token: Annotated[bool, typer.Option("--token", help="Also issue an API token.")] = False,
+    token: Annotated[bool, typer.Option(
+        "--token/--no-token", help="Also issue an API token.")] = False,
     db: DbOption = None,
 ) -> None:
     """Create a dashboard account; prints its password (and API token) once."""

@@ -15,14 +15,15 @@ import typer
 
 from parity.cli.render import (
     DbOption,
+    FormatOption,
     OutputFormat,
+    OutputOption,
     emit,
-    emit_sections,
-    err,
     friendly_errors,
-    out,
     print_table,
+    table_console,
 )
+from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
 AsOfOption = Annotated[
@@ -30,24 +31,10 @@ AsOfOption = Annotated[
     typer.Option("--as-of", formats=["%Y-%m-%d"],
                  help="Use the latest snapshot on or before this date (default: the latest)."),
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
-OutputOption = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of the terminal."),
-]
 
 
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
-
-
-def _percent(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Shares as 'xx.x%' text, for terminal tables only."""
-    return frame.with_columns(
-        pl.when(pl.col(c).is_not_null())
-        .then(pl.format("{}%", (pl.col(c) * 100).round(1)))
-        .alias(c)
-        for c in columns if c in frame.columns
-    )
 
 
 # ---------------------------------------------------------------------------- composition
@@ -66,10 +53,11 @@ def composition(
         "--compare", formats=["%Y-%m-%d"],
         help="Also show the snapshot on or before this date and the change.")] = None,
     trend: Annotated[bool, typer.Option(
-        "--trend", help="Every snapshot up to --as-of, with the change from the previous one."
-    )] = False,
+        "--trend/--no-trend",
+        help="Every snapshot up to --as-of, with the change from the previous one.")] = False,
     yearly: Annotated[bool, typer.Option(
-        "--yearly", help="With --trend: only the last snapshot of each calendar year.")] = False,
+        "--yearly/--no-yearly",
+        help="With --trend: only the last snapshot of each calendar year.")] = False,
     scope: Annotated[str, typer.Option(
         help="all, professional (P and higher), senior (P-5, D-1, D-2) or geo "
         "(posts subject to geographical distribution).")] = "all",
@@ -91,20 +79,21 @@ def composition(
         if trend or yearly:
             frame = comp.composition_trend(store, dims, scope=scope, date_to=_day(as_of),
                                            yearly=yearly)
-            title = "Staff by " + (", ".join(dims) or "snapshot") + ", every snapshot"
+            title, name = "Staff by " + (", ".join(dims) or "snapshot") + ", every snapshot", \
+                "trend"
         elif compare is not None:
             frame = comp.composition_change(store, dims, compare=compare.date(),
                                             as_of=_day(as_of), scope=scope)
-            title = "Change in staff by " + (", ".join(dims) or "total")
+            title, name = "Change in staff by " + (", ".join(dims) or "total"), "change"
         else:
             frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope)
-            title = "Staff by " + (", ".join(dims) or "total")
+            title, name = "Staff by " + (", ".join(dims) or "total"), "composition"
+        as_of_data = data_as_of(store)
     if scope != "all":
         title += f" ({_SCOPE_TITLES.get(scope, scope)})"
-    if fmt is OutputFormat.table:
-        frame = _percent(frame, ["share", "share_within", "share_from", "share_to",
-                                 "share_change", "pct_change"])
-    emit(frame, fmt, output, title)
+    params = {"by": dims, "as_of": _day(as_of), "compare": _day(compare), "trend": trend,
+              "yearly": yearly, "scope": scope}
+    emit(Result(title, params, {name: frame}, data_as_of=as_of_data), fmt, output)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -125,8 +114,8 @@ def ranges(
         help="How --what-if allocates: largest_gap (one at a time to the State furthest below "
         "its lower limit) or smallest_gap (States needing fewest first).")] = "largest_gap",
     show: Annotated[str, typer.Option(
-        help="Section for --format csv (states, status_counts, outreach, parameters, "
-        "what_if_states, what_if_status_counts).")] = "states",
+        "--show", "--section", help="Section for --format csv (states, status_counts, "
+        "outreach, parameters, what_if_states, what_if_status_counts).")] = "states",
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -142,11 +131,12 @@ def ranges(
     settings = Settings.load({"db": db})
     with open_store(settings.db, read_only=True) as store:
         result = desirable_ranges(store, as_of=_day(as_of), params=parameters)
+        as_of_data = data_as_of(store)
     meta: dict[str, Any] = {
-        "snapshot_date": result.snapshot_date, "base_figure": result.base_figure,
+        "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
+        "base_figure": result.base_figure,
         "base_figure_mode": result.base_figure_mode, "scale_year": result.scale_year,
         "population_year": result.population_year, "parameters_origin": parameters.origin,
-        "notes": list(result.notes),
     }
     sections = {"status_counts": result.status_counts, "states": result.states,
                 "outreach": result.outreach, "parameters": parameters.sources()}
@@ -160,15 +150,24 @@ def ranges(
         raise UserInputError(f"'{show}' is not a section of this result.",
                              f"Use one of: {', '.join(sections)}.")
     title = f"Desirable ranges on {result.snapshot_date}"
+    answer = Result(title, meta, sections, list(result.notes), as_of_data)
     if fmt is not OutputFormat.table:
-        emit_sections(meta, sections, show, fmt, output, title)
+        emit(answer, fmt, output, show)
         return
-    out.print(f"{title}: base figure {result.base_figure:,.0f} ({result.base_figure_mode}), "
+    emit(answer, fmt, output, show=lambda: _print_ranges(result, parameters, sections, meta,
+                                                         what_if, allocation))
+
+
+def _print_ranges(result: Any, parameters: Any, sections: dict[str, pl.DataFrame],
+                  meta: dict[str, Any], what_if: int | None, allocation: str) -> None:
+    out = table_console()
+    out.print(f"Desirable ranges on {result.snapshot_date}: base figure "
+              f"{result.base_figure:,.0f} ({result.base_figure_mode}), "
               f"scale of assessments {result.scale_year or 'given'}, population "
               f"{result.population_year or 'given'}; parameters: {parameters.origin}.",
               highlight=False)
     for note in result.notes:
-        err.print(f"Note: {note}", highlight=False)
+        out.print(f"Note: {note}", highlight=False)
     print_table(result.status_counts, title="Member States by status")
     print_table(result.states.select(_STATE_COLUMNS), title="Member States")
     print_table(result.outreach.select("iso3", "name", "staff", "lower", "status",
@@ -197,8 +196,8 @@ def gender(
         "--band-half-width", min=0.0, max=0.49,
         help="Half width of the parity band (default 0.03, i.e. 47–53 %).")] = None,
     all_categories: Annotated[bool, typer.Option(
-        "--all-categories", help="Include FS, NO and GS staff (default: P and higher).")
-    ] = False,
+        "--all-categories/--professional-only",
+        help="Include FS, NO and GS staff (default: P and higher).")] = False,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -213,21 +212,28 @@ def gender(
     with open_store(settings.db, read_only=True) as store:
         result = gender_parity(store, as_of=_day(as_of), by=by,  # type: ignore[arg-type]
                                params=parameters, all_categories=all_categories)
-    for note in result.notes:
-        err.print(f"Note: {note}", highlight=False)
+        as_of_data = data_as_of(store)
     flows = f" (flows {result.flow_from} → {result.snapshot_date})" if result.flow_from else ""
     title = (f"Women's share by {by} on {result.snapshot_date}, parity band "
              f"{parameters.parity_band.lower:.0%}–{parameters.parity_band.upper:.0%}{flows}")
     frame = result.table
-    if fmt is OutputFormat.table:
+    options: dict[str, Any] = {
+        "by": by, "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
+        "flow_from": result.flow_from, "band_lower": parameters.parity_band.lower,
+        "band_upper": parameters.parity_band.upper, "all_categories": all_categories,
+        "parameters_origin": parameters.origin}
+    answer = Result(title, options, {"gender": frame}, list(result.notes), as_of_data)
+
+    def show() -> None:
         key = frame.columns[1]
-        frame = _percent(frame.select(
+        print_table(frame.select(
             key, "staff", "women_share", "ci_lower", "ci_upper", "band_status", "target_year",
             "exit_rate", "entrant_women_share", "required_entrant_share", "parity_year"),
-            ["women_share", "ci_lower", "ci_upper", "exit_rate", "entrant_women_share",
-             "required_entrant_share"]).with_columns(
-                pl.col("target_year", "parity_year").cast(pl.Utf8))
-    emit(frame, fmt, output, title)
+            title=title)
+        for note in result.notes:
+            table_console().print(f"Note: {note}", highlight=False)
+
+    emit(answer, fmt, output, show=show)
 
 
 def register(app: typer.Typer) -> None:

@@ -89,7 +89,7 @@ class Backend:
         """Run an expression on this backend's engine and return a polars frame.
 
         ``expr`` may be bound to this backend's tables or built on unbound tables named
-        like the store's (``funnel_dims.declared_table``); category and ENUM columns come
+        like the store's (an ``ibis.table`` schema); category and ENUM columns come
         back as strings. On DuckDB the compiled SQL is kept per data version and ``key``
         (default: the expression itself), since compiling costs as much as counting a
         million rows. ``expr`` may be a function building the expression: with a ``key``

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from markupsafe import Markup
 
+from parity.core.output import DataAsOf, data_as_of
 from parity.web import headers, i18n
 from parity.web.errors import WebError
 from parity.web.formatting import Formatter
@@ -78,7 +79,16 @@ class Ctx:
                 "current": current.startswith(f"/views/{v.slug}")} for v in views]
         return {"lang": self.lang, "dir": i18n.direction(self.lang), "role": role, "nav": nav,
                 "languages": languages, "role_names": ROLE_NAMES, "fmt": self.fmt,
-                "path": current}
+                "path": current, "data_as_of": self.data_as_of() if role else None}
+
+    def data_as_of(self) -> DataAsOf:
+        """The store's data version, last load and latest snapshot (read again after a load)."""
+        state = self.runtime.state.current()
+        kept = _AS_OF.get(id(self.runtime))
+        if kept is None or kept[0] != state:
+            kept = (state, data_as_of(self.runtime.store))
+            _AS_OF[id(self.runtime)] = kept
+        return kept[1]
 
     def _account(self, user: User | None, csrf: str) -> Markup:
         if user is None:
@@ -101,7 +111,8 @@ class Ctx:
         rendered once per language, role, address and title, then kept."""
         csrf = self.runtime.security.csrf_token(self.request)
         query = tuple((k, v) for k, v in self.request.query_params.items() if k != "lang")
-        key = (self.lang, user.role, self.request.url.path, query, title, charts)
+        key = (self.lang, user.role, self.request.url.path, query, title, charts,
+               self.runtime.state.current())
         frames = self.runtime.frames
         parts = frames.get(key)
         if parts is None:
@@ -143,6 +154,9 @@ class Ctx:
         return self.render("error.html", status=err.status, code=err.code, message=message,
                            hint=hint, status_code=err.status)
 
+
+#: The data as of, per runtime, with the store state it was read at.
+_AS_OF: dict[int, tuple[tuple[int, int, int], DataAsOf]] = {}
 
 #: Where the account block and the main content go in a kept frame (never in real text).
 ACCOUNT_MARK = Markup("\x00parity:account\x00")

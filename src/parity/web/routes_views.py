@@ -5,15 +5,14 @@ What a view answers is built and cached in :mod:`parity.web.served`.
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
-import polars as pl
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from parity.core.output import Result, frame_to_csv, to_xlsx
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import Forbidden, NotFound
 from parity.web.i18n import N_
@@ -73,19 +72,13 @@ def download(slug: str, name: str, ext: str, request: Request) -> Response:
     filename = f"parity-{view.slug}-{name}.{ext}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if ext == "csv":
-        return ctx.finish(Response(frame.write_csv().encode("utf-8"), headers=headers,
+        return ctx.finish(Response(frame_to_csv(frame).encode("utf-8"), headers=headers,
                                    media_type="text/csv; charset=utf-8"))
-    buf = io.BytesIO()
-    _excel_safe(frame).write_excel(buf, worksheet=name[:31])
+    result = Result(ctx.fmt._(view.title), dict(params), {name: frame},
+                    data_as_of=ctx.data_as_of())
     return ctx.finish(Response(
-        buf.getvalue(), headers=headers,
+        to_xlsx(result), headers=headers,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
-
-
-def _excel_safe(frame: pl.DataFrame) -> pl.DataFrame:
-    """Lists and structs as text (Excel cells hold scalars)."""
-    nested = [n for n, t in frame.schema.items() if t.is_nested()]
-    return frame.with_columns(pl.col(n).cast(pl.Utf8) for n in nested) if nested else frame
 
 
 @router.get("/api/views")

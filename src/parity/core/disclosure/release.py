@@ -32,6 +32,7 @@ from parity.core.disclosure.policy import Actor, Audience, DisclosurePolicy, req
 from parity.core.disclosure.suppression import DisclosureRefusedError, Protection, primary_cells, protect
 from parity.core.disclosure.tables import ALL, CountTable, Expanded, Released, expand
 from parity.core.errors import EmptyStoreError, UserInputError
+from parity.core.output.csv_out import frame_to_csv
 from parity.core.store import Store
 
 
@@ -255,7 +256,7 @@ def publish(store: Store, audience: Audience, actor: Actor, out_dir: Path,
     part.mkdir()
     for t, meta in zip(release.tables, manifest["tables"], strict=True):
         path = part / meta["file"]
-        t.frame.write_csv(path, float_precision=4)
+        path.write_text(frame_to_csv(t.frame, float_precision=4), encoding="utf-8")
         meta["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
     text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
     (part / "manifest.json").write_text(text, encoding="utf-8")

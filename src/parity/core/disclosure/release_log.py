@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from parity.core.disclosure.policy import Audience
@@ -87,9 +88,11 @@ def hidden_cells(store: Store) -> dict[str, tuple[int, int]]:
             for r in rows.iter_rows(named=True)}
 
 
-def data_version(store: Store) -> str:
-    """A fingerprint of everything loaded into the store (changes with every new load)."""
-    rows = store.con.execute(
+def data_version(store: Store | duckdb.DuckDBPyConnection) -> str:
+    """A fingerprint of everything loaded into the store (changes with every new load);
+    ``store`` may also be a cursor on it (one per thread)."""
+    con = store.con if isinstance(store, Store) else store
+    rows = con.execute(
         "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
         "ORDER BY load_id, sha256").fetchall()
     text = ";".join(f"{a}:{b}" for a, b in rows)
