@@ -211,7 +211,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_cli_dimensions_and_the_same_names(tiny: Store) -> None:
     res = _cli("dimensions", "--format", "json")
     assert res.returncode == 0, res.stderr
-    rows = {r["dimension"]: r for r in json.loads(res.stdout)}
+    rows = {r["dimension"]: r for r in json.loads(res.stdout)["sections"]["dimensions"]}
     assert set(rows) == set(DIMENSIONS)
     assert rows["entity_type"]["other_names"] == "field"
     assert "composition" in rows["entity_type"]["commands"]
@@ -224,7 +224,7 @@ def test_cli_dimensions_and_the_same_names(tiny: Store) -> None:
     assert res.stdout.splitlines()[0].startswith("snapshot_date,entity_type,staff")
     res = _cli("funnel", "--by", "field", "--format", "json", "--db", db)
     assert res.returncode == 0, res.stderr
-    assert {r["entity_type"] for r in json.loads(res.stdout)["stages"]} == {"field", "non-field"}
+    assert {r["entity_type"] for r in json.loads(res.stdout)["sections"]["stages"]} == {"field", "non-field"}
     res = _cli("careers", "--flow", "promotion", "--by", "duty_station", "--db", db)
     assert res.returncode == 2
     text = " ".join(res.stderr.split())
