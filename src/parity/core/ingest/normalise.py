@@ -32,6 +32,9 @@ def shown(value: pl.Expr) -> pl.Expr:
             .otherwise(clean))
 
 
+_NAMES = {"\x00": "NUL", "\t": "tab", "\n": "line break", "\r": "carriage return"}
+
+
 def _char_name(value: str | None) -> str:
     import re
     import unicodedata
@@ -40,7 +43,8 @@ def _char_name(value: str | None) -> str:
     if not found:
         return "an invisible character"
     ch = found.group(0)
-    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character').lower()})"
+    name = _NAMES.get(ch) or unicodedata.name(ch, "control character").lower()
+    return f"U+{ord(ch):04X} ({name})"
 
 
 def normalise(frame: pl.DataFrame, table: model.Table) -> tuple[pl.DataFrame, pl.DataFrame]:

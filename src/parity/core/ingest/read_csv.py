@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from parity.core.errors import InputFileError
-from parity.core.ingest.sheet import WHOLE_ROW, Sheet, blank_note, columns_of
+from parity.core.ingest.sheet import WHOLE_ROW, CellProblem, Sheet, blank_note, columns_of
 
 _FIX_QUOTES = ("A value holding a comma, a quote or a line break must be in double quotes, "
                "with every quote inside it doubled (\"\"); fix the row and rerun.")
@@ -41,11 +41,13 @@ def read_csv(path: Path, data: bytes) -> Sheet:
     text = _decode(path, data)
     if not text.strip():
         raise InputFileError(f"{path} is empty.", "Export the file again with its header row.")
+    # A long value is the length rule's to report (with its row), not the parser's.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: list[str] | None = None
     records: list[list[str | None]] = []
     rows: list[int] = []
-    problems = []
+    problems: list[CellProblem] = []
     blanks = 0
     last = 0
     try:
