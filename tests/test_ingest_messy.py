@@ -387,3 +387,26 @@ def test_cli_exit_codes_tell_clean_from_quarantined(tmp_path: Path) -> None:
     assert "would be quarantined, so the strict load loaded nothing" in " ".join(
         res.stderr.split())
     assert "Traceback" not in res.stderr
+
+
+def test_quoted_and_plain_csv_read_the_same(tmp_path: Path) -> None:
+    """A file without quotes takes a fast path; one quoted cell sends it through the full
+    CSV parser. Both give the same rows, row numbers, notes and quarantine."""
+    lines = [ROW.format(pid="S1", grade="P-4"), "", ROW.format(pid="S2", grade="P-9"),
+             " , ,", ROW.format(pid="S3", grade="P-3")]
+    plain = "\r\n".join([HEADER, *lines]) + "\r\n\r\n"
+    quoted = plain.replace("S3,FRA", '"S3",FRA')
+    out = []
+    for i, text in enumerate([plain, quoted]):
+        (tmp_path / str(i)).mkdir()
+        path = _csv(tmp_path / str(i), text)
+        with open_store(tmp_path / f"{i}.duckdb") as s:
+            report = _load(s, path)
+            out.append((report.rows_read, report.rows_loaded, report.files[0].notes,
+                        [(q["row_number"], q["column_name"], q["reason"]) for q in _quarantine(s)],
+                        s.frame("SELECT * EXCLUDE (load_id) FROM staff ORDER BY person_id")
+                        .to_dicts()))
+    assert out[0] == out[1]
+    assert out[0][:4] == (3, 2, ("3 blank rows skipped",),
+                          [(4, "grade", "'P-9' is not a valid grade; expected one of: "
+                            + ", ".join(model.GRADES))])

@@ -50,9 +50,11 @@ def _char_name(value: str | None) -> str:
 def normalise(frame: pl.DataFrame, table: model.Table) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Trimmed NFC text with empty = null, and the problems of unacceptable cells."""
     names = list(table.column_names)
+    frame = frame.with_columns([pl.col(c).cast(pl.Utf8) for c in names])
+    wide = frame.select([pl.col(c).str.contains(r"[^\x00-\x7F]").any() for c in names]).row(0)
     frame = frame.with_columns(
-        [pl.col(c).cast(pl.Utf8).str.strip_chars().str.normalize("NFC").replace("", None)
-         for c in names])
+        [(pl.col(c).str.normalize("NFC") if non_ascii else pl.col(c))
+         .str.strip_chars().replace("", None) for c, non_ascii in zip(names, wide, strict=True)])
     problems: list[pl.DataFrame] = []
     fixes: list[pl.Expr] = []
     for col in table.columns:

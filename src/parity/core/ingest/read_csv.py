@@ -10,8 +10,10 @@ import csv
 import io
 from pathlib import Path
 
+import polars as pl
+
 from parity.core.errors import InputFileError
-from parity.core.ingest.sheet import WHOLE_ROW, CellProblem, Sheet, blank_note, columns_of
+from parity.core.ingest.sheet import WHOLE_ROW, CellProblem, Sheet, blank_note
 
 _FIX_QUOTES = ("A value holding a comma, a quote or a line break must be in double quotes, "
                "with every quote inside it doubled (\"\"); fix the row and rerun.")
@@ -32,43 +34,19 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
-def _blank(record: list[str]) -> bool:
-    return all(not c.strip() for c in record)
-
-
-def read_csv(path: Path, data: bytes) -> Sheet:
-    """Parse ``data``; raise :class:`InputFileError` for a file that is not CSV."""
-    text = _decode(path, data)
-    if not text.strip():
-        raise InputFileError(f"{path} is empty.", "Export the file again with its header row.")
+def _records(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
+    """Every record and the line it starts at."""
     # A long value is the length rule's to report (with its row), not the parser's.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    records: list[list[str | None]] = []
-    rows: list[int] = []
-    problems: list[CellProblem] = []
-    blanks = 0
+    records: list[list[str]] = []
+    starts: list[int] = []
     last = 0
     try:
         for record in reader:
-            start, last = last + 1, reader.line_num
-            if _blank(record):
-                blanks += header is not None
-                continue
-            if header is None:
-                header = [c.strip() for c in record]
-                continue
-            cells: list[str | None] = list(record)
-            if len(cells) > len(header) and all(not (c or "").strip()
-                                                for c in cells[len(header):]):
-                cells = cells[: len(header)]  # trailing empty cells: a stray comma at the end
-            if len(cells) != len(header):
-                problems.append((start, WHOLE_ROW, None,
-                                 f"has {len(cells)} cells but the header has {len(header)} "
-                                 "columns; a value holding a comma must be in double quotes"))
-            records.append(cells)
-            rows.append(start)
+            starts.append(last + 1)
+            last = reader.line_num
+            records.append(record)
     except csv.Error as exc:
         start = last + 1
         if "unexpected end of data" in str(exc):
@@ -77,9 +55,79 @@ def read_csv(path: Path, data: bytes) -> Sheet:
         else:
             reason = f"row {start} is not valid CSV ({exc})"
         raise InputFileError(f"{path}: {reason}.", _FIX_QUOTES) from exc
-    assert header is not None
-    sheet = Sheet(header, columns_of(header, records), rows, problems)
+    return records, starts
+
+
+def _plain(text: str) -> Sheet | None:
+    """The fast path for a file without quotes whose rows all have the header's width: each
+    line is a row, parsed by Polars; None for any other file."""
+    if '"' in text:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    blank = [not line.strip(", \t") for line in lines]
+    first = blank.index(False)
+    header = [c.strip() for c in lines[first].split(",")]
+    width = len(header) - 1
+    keep = [i for i in range(first + 1, len(lines)) if not blank[i]]
+    if any(lines[i].count(",") != width for i in keep):
+        return None
+    names = [f"_{i}" for i in range(width + 1)]
+    if keep:
+        body = "\n".join(lines[i] for i in keep).encode("utf-8")
+        frame = pl.read_csv(body, has_header=False, new_columns=names, infer_schema=False,
+                            quote_char=None)
+    else:
+        frame = pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8))
+    firsts: dict[str, str] = {}
+    for raw, name in zip(names, header, strict=True):
+        if name and name not in firsts:
+            firsts[name] = raw
+    frame = frame.select([pl.col(raw).alias(name) for name, raw in firsts.items()])
+    sheet = Sheet(header, {}, [i + 1 for i in keep], frame=frame)
+    blanks = sum(blank[first + 1:]) - (1 if blank[-1] else 0)  # the final newline ends a row
     if note := blank_note(blanks):
+        sheet.notes.append(note)
+    return sheet
+
+
+def read_csv(path: Path, data: bytes) -> Sheet:
+    """Parse ``data``; raise :class:`InputFileError` for a file that is not CSV."""
+    text = _decode(path, data)
+    if not text.strip():
+        raise InputFileError(f"{path} is empty.", "Export the file again with its header row.")
+    plain = _plain(text)
+    if plain is not None:
+        return plain
+    records, starts = _records(path, text)
+    first = next(i for i, r in enumerate(records) if "".join(r).strip())
+    header = [c.strip() for c in records[first]]
+    width = len(header)
+    body = records[first + 1:]
+    rows = starts[first + 1:]
+    problems: list[CellProblem] = []
+    for i, n in enumerate(map(len, body)):
+        if n == width:
+            continue
+        cells = body[i]
+        if n > width and not "".join(cells[width:]).strip():
+            body[i] = cells[:width]  # trailing empty cells: a stray comma at the end
+            continue
+        if "".join(cells).strip():
+            problems.append((rows[i], WHOLE_ROW, None,
+                             f"has {n} cells but the header has {width} columns; a value "
+                             "holding a comma must be in double quotes"))
+        body[i] = (cells + [""] * width)[:width]
+    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
+    blank = [not "".join(r).strip() for r in body] if body else []
+    keep = [i for i, b in enumerate(blank) if not b]
+    out: dict[str, list[str | None]] = {}
+    for name, col in zip(header, columns, strict=True):
+        if name and name not in out:
+            out[name] = [col[i] for i in keep] if len(keep) < len(body) else list(col)
+    sheet = Sheet(header, out, [rows[i] for i in keep], problems)
+    if note := blank_note(len(body) - len(keep)):
         sheet.notes.append(note)
     return sheet
 

@@ -97,6 +97,9 @@ def _check_header(path: Path, header: list[str], table: model.Table) -> None:
 
 
 def _from_sheet(sheet: Sheet, table: model.Table) -> pl.DataFrame:
+    if sheet.frame is not None:
+        return sheet.frame.select(table.column_names).with_columns(
+            pl.Series(ROW, sheet.rows, dtype=pl.Int64)).select(ROW, *table.column_names)
     data: dict[str, pl.Series] = {ROW: pl.Series(ROW, sheet.rows, dtype=pl.Int64)}
     for name in table.column_names:
         data[name] = pl.Series(name, sheet.columns[name], dtype=pl.Utf8)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import polars as pl
+
 #: A problem found while reading: (row, column, value, reason).
 CellProblem = tuple[int, str, str | None, str]
 #: Column name used for problems of a whole row (e.g. a wrong number of cells).
@@ -25,6 +27,9 @@ class Sheet:
     rows: list[int]
     problems: list[CellProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The cells as a text frame (columns named as in the header, first occurrence), when a
+    #: reader built one directly instead of ``columns``.
+    frame: pl.DataFrame | None = None
 
 
 def blank_note(count: int) -> str | None:
