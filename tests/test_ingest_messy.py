@@ -410,3 +410,15 @@ def test_quoted_and_plain_csv_read_the_same(tmp_path: Path) -> None:
     assert out[0][:4] == (3, 2, ("3 blank rows skipped",),
                           [(4, "grade", "'P-9' is not a valid grade; expected one of: "
                             + ", ".join(model.GRADES))])
+
+
+def test_excel_header_missing_a_column_names_sheet_row_and_column(store: Store,
+                                                                  tmp_path: Path) -> None:
+    wb = Workbook()
+    header = [c for c in model.STAFF.column_names if c != "geo_subject"]
+    _sheet(wb, "Cover", [["Staff export"]], first=True)
+    _sheet(wb, "Data", [[], header, [STAFF[c] for c in header]])
+    wb.save(tmp_path / "staff.xlsx")
+    msg = _one_error(store, tmp_path / "staff.xlsx")
+    assert msg.startswith(f"{tmp_path / 'staff.xlsx'}: the staff header on row 2 of sheet "
+                          "'Data' lacks the column geo_subject.")

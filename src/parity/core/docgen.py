@@ -104,6 +104,8 @@ _FILE_RULES = [
      "not guess which one holds the data.`"),
     ("every file", "a column of the table missing",
      "`staff.csv lacks the columns … of staff (its header is: …).`"),
+    ("Excel", "a header row missing a column of the table",
+     "`staff.xlsx: the staff header on row 2 of sheet 'Data' lacks the column geo_subject.`"),
     ("Excel", f"no sheet whose first {HEADER_SCAN} rows hold the table's header",
      "`staff.xlsx has no sheet whose first 30 rows hold the header of staff (…); 'Cover' "
      "starts with: Staff export; …`"),

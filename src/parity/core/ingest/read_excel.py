@@ -85,6 +85,7 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
         found: list[tuple[str, int, model.Table]] = []
         others: list[str] = []
         firsts: dict[str, list[str]] = {}
+        best: tuple[int, str, int, model.Table] | None = None
         for ws in wb.worksheets:
             ws.reset_dimensions()
             hit = None
@@ -96,10 +97,25 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
                 if (table := _header_at(row, tables)) is not None:
                     hit = (ws.title, r, table)
                     break
+                names = {str(c.value).strip() for c in row if c.value is not None}
+                for t in tables:
+                    n = len(names & set(t.column_names))
+                    if n >= 2 and (best is None or n > best[0]):
+                        best = (n, ws.title, r, t)
             if hit:
                 found.append(hit)
             elif ws.title in firsts:
                 others.append(ws.title)
+        if not found and best is not None:
+            _, title, r, table = best
+            row = next(wb[title].iter_rows(min_row=r, max_row=r), ())
+            names = {str(c.value).strip() for c in row if c.value is not None}
+            missing = [c for c in table.column_names if c not in names]
+            raise InputFileError(
+                f"{path}: the {table.file_stem} header on row {r} of sheet '{title}' lacks the "
+                f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.",
+                f"Its header must hold: {', '.join(table.column_names)}.",
+            )
         if not found:
             described = "; ".join(f"'{name}' starts with: {', '.join(firsts.get(name, []))}"
                                   if firsts.get(name) else f"'{name}' is empty"
