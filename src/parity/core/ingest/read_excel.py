@@ -85,7 +85,7 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
         found: list[tuple[str, int, model.Table]] = []
         others: list[str] = []
         firsts: dict[str, list[str]] = {}
-        best: tuple[int, str, int, model.Table] | None = None
+        best: tuple[int, str, int, model.Table, set[str]] | None = None
         for ws in wb.worksheets:
             ws.reset_dimensions()
             hit = None
@@ -101,16 +101,14 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
                 for t in tables:
                     n = len(names & set(t.column_names))
                     if n >= 2 and (best is None or n > best[0]):
-                        best = (n, ws.title, r, t)
+                        best = (n, ws.title, r, t, names)
             if hit:
                 found.append(hit)
             elif ws.title in firsts:
                 others.append(ws.title)
         if not found and best is not None:
-            _, title, r, table = best
-            row = next(wb[title].iter_rows(min_row=r, max_row=r), ())
-            names = {str(c.value).strip() for c in row if c.value is not None}
-            missing = [c for c in table.column_names if c not in names]
+            _, title, r, table, seen = best
+            missing = [c for c in table.column_names if c not in seen]
             raise InputFileError(
                 f"{path}: the {table.file_stem} header on row {r} of sheet '{title}' lacks the "
                 f"column{'s' if len(missing) > 1 else ''} {', '.join(missing)}.",
@@ -127,10 +125,10 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
                 "Put the interchange header row above the data on one sheet and rerun.",
             )
         if len(found) > 1:
-            names = ", ".join(f"'{f[0]}'" for f in found)
+            listed = ", ".join(f"'{f[0]}'" for f in found)
             raise InputFileError(
                 f"{path} holds the {found[0][2].file_stem} header on {len(found)} sheets "
-                f"({names}); Parity reads one sheet per file, so rows on the others would "
+                f"({listed}); Parity reads one sheet per file, so rows on the others would "
                 "be lost.",
                 "Move all rows onto one sheet, or save each sheet as its own file, and rerun.",
             )
