@@ -422,3 +422,12 @@ def test_excel_header_missing_a_column_names_sheet_row_and_column(store: Store,
     msg = _one_error(store, tmp_path / "staff.xlsx")
     assert msg.startswith(f"{tmp_path / 'staff.xlsx'}: the staff header on row 2 of sheet "
                           "'Data' lacks the column geo_subject.")
+
+
+def test_quarantine_report_cells_never_run_as_formulas(store: Store, tmp_path: Path) -> None:
+    path = _csv(tmp_path, f"{HEADER}\n" + ROW.format(pid="S1", grade="=1+1") + "\n"
+                + ROW.format(pid="S2", grade="@SUM(A1)") + "\n")
+    report = _load(store, path)
+    values = pl.read_csv(report.quarantine_csv, infer_schema=False)["value"].to_list()
+    assert values == ["'=1+1", "'@SUM(A1)"]
+    assert [q["value"] for q in _quarantine(store)] == ["=1+1", "@SUM(A1)"]  # the store keeps it

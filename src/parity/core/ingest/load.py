@@ -207,7 +207,12 @@ def _quarantine_report(folder: Path, stem: str, name: str, problems: list[pl.Dat
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{stem}-{name}.csv"
     tmp = target.with_suffix(".csv.part")
-    pl.concat(problems).write_csv(tmp)
+    # A spreadsheet must not run a cell of the report as a formula.
+    risky = r"^[=+\-@\t\r]"
+    text = [c for c, t in pl.concat(problems).schema.items() if t == pl.Utf8]
+    pl.concat(problems).with_columns(
+        [pl.when(pl.col(c).str.contains(risky)).then(pl.lit("'") + pl.col(c))
+         .otherwise(pl.col(c)).alias(c) for c in text]).write_csv(tmp)
     os.replace(tmp, target)
     return target
 
