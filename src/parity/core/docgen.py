@@ -204,8 +204,10 @@ def render() -> str:
         "",
         "## Ingest rules",
         "",
-        "Row numbers are those a person sees: the line in a CSV or the row in a spreadsheet "
-        "(the header is row 1); the record number (from 1) in a Parquet file. Every rejected "
+        "Row numbers are those a person sees: the line where the row starts in a CSV file as "
+        "a text editor numbers it (a value with a quoted line break or a blank line above do "
+        "not shift it) or the row in a spreadsheet (the header is row 1 unless it sits lower "
+        "on the sheet); the record number (from 1) in a Parquet file. Every rejected "
         "row is kept with all its problems; for every file rows read = rows loaded + rows "
         "quarantined. A file whose bytes were loaded before is skipped; a row already stored "
         "with identical values is counted as loaded but not inserted twice.",

@@ -57,8 +57,6 @@ class LoadReport:
     load_id: int
     files: list[FileReport] = field(default_factory=list)
     quarantine_csv: Path | None = None
-    #: True when ``strict`` refused the load: nothing was written but the report.
-    refused: bool = False
 
     @property
     def rows_read(self) -> int:
@@ -261,7 +259,7 @@ def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = No
     problems_all: list[pl.DataFrame] = []
     accepted_openings: list[pl.DataFrame] = []
     written: dict[str, list[tuple[str, pl.DataFrame]]] = {}
-
+    refused = False
     try:
         with store.transaction() as con:
             for raw in raws:
@@ -323,9 +321,9 @@ def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = No
             if strict and problems_all:
                 raise _Refuse
     except _Refuse:
-        report.refused = True
+        refused = True
     folder = quarantine_dir or store.path.parent
-    if report.refused:
+    if refused:
         target = _quarantine_report(folder, store.path.stem, "quarantine-refused", problems_all)
         raise _refusal(report, problems_all, target)
     if problems_all:
