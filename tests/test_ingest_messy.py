@@ -431,3 +431,37 @@ def test_quarantine_report_cells_never_run_as_formulas(store: Store, tmp_path: P
     values = pl.read_csv(report.quarantine_csv, infer_schema=False)["value"].to_list()
     assert values == ["'=1+1", "'@SUM(A1)"]
     assert [q["value"] for q in _quarantine(store)] == ["=1+1", "@SUM(A1)"]  # the store keeps it
+
+
+def test_mangled_csv_files_never_raise_anything_but_a_sentence(tmp_path: Path) -> None:
+    """Random damage to a good file (quotes, separators, line breaks, NUL, bad bytes, BOMs):
+    every outcome is a balanced load or one InputFileError, never another exception."""
+    import random
+
+    rng = random.Random(14)
+    good = (f"{HEADER}\n" + "\n".join(ROW.format(pid=f"S{i}", grade="P-4") for i in range(6))
+            + "\n").encode("utf-8")
+    pieces = [b'"', b",", b"\n", b"\r", b"\r\n", b"\x00", b"\xff", b"\xef\xbb\xbf", b";",
+              b"\t", b" ", "\u00e9".encode(), b'""', b"\n\n"]
+    outcomes = {"loaded": 0, "refused": 0}
+    for i in range(120):
+        data = bytearray(good)
+        for _ in range(rng.randint(1, 4)):
+            at = rng.randrange(len(data))
+            if rng.random() < 0.3:
+                del data[at:at + rng.randint(1, 8)]
+            else:
+                data[at:at] = rng.choice(pieces)
+        path = tmp_path / f"m{i}" / "staff.csv"
+        path.parent.mkdir()
+        path.write_bytes(bytes(data))
+        with open_store(path.parent / "p.duckdb") as s:
+            try:
+                report = ingest([path], s, today=TODAY)
+            except InputFileError as exc:
+                assert str(exc).strip() and "\n" not in exc.message
+                outcomes["refused"] += 1
+                continue
+            assert all(f.balanced for f in report.files)
+            outcomes["loaded"] += 1
+    assert outcomes["loaded"] > 20 and outcomes["refused"] > 5, outcomes
