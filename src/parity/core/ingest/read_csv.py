@@ -34,10 +34,30 @@ def _decode(path: Path, data: bytes) -> str:
         ) from exc
 
 
+def _line_breaks(text: str) -> int:
+    crlf = text.count("\r\n")
+    return text.count("\n") + text.count("\r") - crlf
+
+
 def _records(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
     """Every record and the line it starts at."""
     # A long value is the length rule's to report (with its row), not the parser's.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error:
+        return _records_slowly(path, text)  # parse again, to say at which row
+    if len(records) - _line_breaks(text) in (0, 1):  # no value holds a line break
+        return records, list(range(1, len(records) + 1))
+    starts: list[int] = []
+    line = 1
+    for record in records:
+        starts.append(line)
+        line += 1 + sum(_line_breaks(c) for c in record if "\n" in c or "\r" in c)
+    return records, starts
+
+
+def _records_slowly(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[list[str]] = []
     starts: list[int] = []
@@ -56,6 +76,18 @@ def _records(path: Path, text: str) -> tuple[list[list[str]], list[int]]:
             reason = f"row {start} is not valid CSV ({exc})"
         raise InputFileError(f"{path}: {reason}.", _FIX_QUOTES) from exc
     return records, starts
+
+
+ROW_LINE = "__line"
+
+
+def _named(frame: pl.DataFrame, names: list[str], header: list[str]) -> pl.DataFrame:
+    """Columns ``names`` renamed to the header (the first column of a name wins)."""
+    firsts: dict[str, str] = {}
+    for raw, name in zip(names, header, strict=True):
+        if name and name not in firsts:
+            firsts[name] = raw
+    return frame.select([pl.col(raw).alias(name) for name, raw in firsts.items()])
 
 
 def _plain(text: str) -> Sheet | None:
@@ -80,12 +112,7 @@ def _plain(text: str) -> Sheet | None:
                             quote_char=None)
     else:
         frame = pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8))
-    firsts: dict[str, str] = {}
-    for raw, name in zip(names, header, strict=True):
-        if name and name not in firsts:
-            firsts[name] = raw
-    frame = frame.select([pl.col(raw).alias(name) for name, raw in firsts.items()])
-    sheet = Sheet(header, {}, [i + 1 for i in keep], frame=frame)
+    sheet = Sheet(header, {}, [i + 1 for i in keep], frame=_named(frame, names, header))
     blanks = sum(blank[first + 1:]) - (1 if blank[-1] else 0)  # the final newline ends a row
     if note := blank_note(blanks):
         sheet.notes.append(note)
@@ -119,15 +146,14 @@ def read_csv(path: Path, data: bytes) -> Sheet:
                              f"has {n} cells but the header has {width} columns; a value "
                              "holding a comma must be in double quotes"))
         body[i] = (cells + [""] * width)[:width]
-    columns = list(zip(*body, strict=True)) if body else [() for _ in header]
-    blank = [not "".join(r).strip() for r in body] if body else []
-    keep = [i for i, b in enumerate(blank) if not b]
-    out: dict[str, list[str | None]] = {}
-    for name, col in zip(header, columns, strict=True):
-        if name and name not in out:
-            out[name] = [col[i] for i in keep] if len(keep) < len(body) else list(col)
-    sheet = Sheet(header, out, [rows[i] for i in keep], problems)
-    if note := blank_note(len(body) - len(keep)):
+    names = [f"_{i}" for i in range(width)]
+    frame = pl.DataFrame(body, schema=dict.fromkeys(names, pl.Utf8), orient="row").with_columns(
+        pl.Series(ROW_LINE, rows, dtype=pl.Int64))
+    blank = pl.all_horizontal([pl.col(n).str.strip_chars().fill_null("") == "" for n in names])
+    kept = frame.filter(~blank)
+    sheet = Sheet(header, {}, kept[ROW_LINE].to_list(), problems,
+                  frame=_named(kept, names, header))
+    if note := blank_note(frame.height - kept.height):
         sheet.notes.append(note)
     return sheet
 
