@@ -465,3 +465,15 @@ def test_mangled_csv_files_never_raise_anything_but_a_sentence(tmp_path: Path) -
             assert all(f.balanced for f in report.files)
             outcomes["loaded"] += 1
     assert outcomes["loaded"] > 20 and outcomes["refused"] > 5, outcomes
+
+
+def test_an_organisation_declares_its_own_code_lists(store: Store, tmp_path: Path) -> None:
+    staff = _csv(tmp_path, f"{HEADER}\n{ROW.format(pid='S1', grade='P-4')}\n")
+    si = _csv(tmp_path, SELF_ID_HEADER + "S1,Religion,none,2022-01-01\n"
+              "S1,disability,yes,2022-01-01\n", "self_identification.csv")
+    report = _load(store, staff, si, self_id_codes={"religion": ("None", "Some")})
+    assert report.files[-1].rows_loaded == 1
+    assert store.frame("SELECT dimension, value FROM restricted.self_identification"
+                       ).to_dicts() == [{"dimension": "religion", "value": "None"}]
+    assert _quarantine(store)[0]["reason"] == (
+        "'disability' is not a declared self-identification dimension; declared: religion")

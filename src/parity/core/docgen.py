@@ -240,6 +240,9 @@ def render() -> str:
         "",
         "### Self-identification code lists",
         "",
+        "The default declaration (`parity.core.model.SELF_ID_CODES`); an organisation with "
+        "other categories passes its own to `parity.core.ingest.ingest(..., self_id_codes=…)`.",
+        "",
         "| dimension | declared values (any case; stored as written here) |",
         "| --- | --- |",
     ]

@@ -23,6 +23,7 @@ import polars as pl
 from parity.core import model
 from parity.core.errors import InputFileError, UserInputError
 from parity.core.ingest.normalise import PROBLEM_SCHEMA, ROW, shown
+from parity.core.ingest.plausible import CodeLists
 from parity.core.ingest.readers import RawFile, read_file
 from parity.core.ingest.validate import validate
 from parity.core.store import Store, column_type, copy_join, copy_source
@@ -230,12 +231,15 @@ def _refusal(report: LoadReport, problems: list[pl.DataFrame], target: Path) -> 
 
 def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = None,
            quarantine_dir: Path | None = None, progress: Progress | None = None,
-           strict: bool = False, today: date | None = None) -> LoadReport:
+           strict: bool = False, today: date | None = None,
+           self_id_codes: CodeLists | None = None) -> LoadReport:
     """Validate and load ``paths`` into ``store`` in one transaction.
 
     With ``strict``, a load in which any row would be quarantined loads nothing: the
     quarantine report is written and :class:`StrictRefusal` is raised. ``today`` is the
     load date the plausibility rules measure against (default: the current date).
+    ``self_id_codes`` declares the self-identification dimensions and their values
+    (default :data:`parity.core.model.SELF_ID_CODES`).
     """
     note = progress or (lambda *_: None)
     today = today or date.today()
@@ -274,7 +278,8 @@ def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = No
                 note("validate", str(raw.path), 0, fr.rows_read)
                 openings = (_known_openings(store, accepted_openings)
                             if raw.table.name == "applications" else None)
-                checked = validate(raw.frame, raw.table, openings, today, raw.problems)
+                checked = validate(raw.frame, raw.table, openings, today, raw.problems,
+                                   self_id_codes)
                 good = checked.good
                 if id_secret:
                     good = good.with_columns(

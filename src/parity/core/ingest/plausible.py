@@ -14,6 +14,7 @@ Bounds (listed in ``docs/data-model.md``):
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import polars as pl
@@ -77,20 +78,26 @@ def _lookup(values: tuple[str, ...]) -> dict[str, str]:
     return {v.casefold(): v for v in values}
 
 
-def self_id_codes(typed: pl.DataFrame) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """Canonical spelling of dimension and value, and the rows whose codes are not declared."""
-    dims = _lookup(tuple(model.SELF_ID_CODES))
+CodeLists = Mapping[str, Sequence[str]]
+
+
+def self_id_codes(typed: pl.DataFrame, codes: CodeLists | None = None
+                  ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """Canonical spelling of dimension and value, and the rows whose codes are not declared
+    in ``codes`` (default :data:`parity.core.model.SELF_ID_CODES`)."""
+    declared = codes if codes is not None else model.SELF_ID_CODES
+    dims = _lookup(tuple(declared))
     dim = pl.col("dimension").str.to_lowercase().replace_strict(dims, default=None)
-    pairs = {f"{d}|{v.casefold()}": v for d, vs in model.SELF_ID_CODES.items() for v in vs}
+    pairs = {f"{d}|{v.casefold()}": v for d, vs in declared.items() for v in vs}
     key = pl.concat_str([dim, pl.lit("|"), pl.col("value").str.to_lowercase()])
     value = key.replace_strict(pairs, default=None)
     frame = typed.with_columns(dim.alias("__dim"), value.alias("__value"))
-    allowed = {d: ", ".join(v) for d, v in model.SELF_ID_CODES.items()}
+    allowed = {d: ", ".join(v) for d, v in declared.items()}
     out = [
         problem(frame, pl.col("dimension").is_not_null() & pl.col("__dim").is_null(),
                 "dimension", pl.format(
                     f"'{{}}' is not a declared self-identification dimension; declared: "
-                    f"{', '.join(model.SELF_ID_CODES)}", pl.col("dimension"))),
+                    f"{', '.join(declared)}", pl.col("dimension"))),
         problem(frame, pl.col("__dim").is_not_null() & pl.col("value").is_not_null()
                 & pl.col("__value").is_null(), "value", pl.format(
                     "'{}' is not a declared value of {}; declared (any case): {}",

@@ -218,7 +218,8 @@ _TABLE_RULES = {
 
 def validate(frame: pl.DataFrame, table: model.Table,
              openings: pl.DataFrame | None = None, today: date | None = None,
-             found: pl.DataFrame | None = None) -> Validated:
+             found: pl.DataFrame | None = None,
+             self_id_codes: plausible.CodeLists | None = None) -> Validated:
     """Run every rule of ``table``; applications need the known ``openings``.
 
     ``found`` are the problems the reader already found (an Excel error cell, a value with
@@ -235,7 +236,7 @@ def validate(frame: pl.DataFrame, table: model.Table,
         assert openings is not None, "applications need the openings lookup"
         problems.extend(application_rules(typed, openings))
     if table.name == "self_identification":
-        typed, codes = plausible.self_id_codes(typed)
+        typed, codes = plausible.self_id_codes(typed, self_id_codes)
         problems.extend(codes)
     problems.extend(plausible.date_bounds(typed, table, today))
     problems.append(_duplicate_keys(typed, table))
