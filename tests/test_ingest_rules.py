@@ -94,6 +94,8 @@ def test_rule_rejects_row_with_exact_message(store, write_rows, table, bad, colu
     good = {"staff": STAFF, "openings": OPENING, "applications": APP, "events": EVENT,
             "self_identification": SELF_ID}[table]
     files = [write_rows("openings", [OPENING, ROSTER_OPENING])] if table != "openings" else []
+    if table == "self_identification":  # its subjects must be known people
+        files.append(write_rows("staff", [STAFF, {**STAFF, "person_id": "S2"}]))
     good2 = {**good, **({"application_id": "A2"} if table == "applications" else {}),
              **({"person_id": "S2"} if table in ("staff", "events") else {}),
              **({"subject_id": "S2"} if table == "self_identification" else {}),
@@ -146,7 +148,8 @@ def test_conflict_with_earlier_load_is_quarantined(store, write_rows):
     report = ingest([changed], store)
     q = store.frame("SELECT reason FROM main.quarantine")
     assert q["reason"].to_list() == [
-        "has the same key (opening_id) as a row loaded earlier (load 1) but different values"]
+        "has the same key (opening_id) as a row of openings.csv loaded earlier (load 1) but "
+        "different values; keep one version of the row"]
     assert report.files[0].rows_quarantined == 1
     assert store.frame("SELECT CAST(grade AS VARCHAR) g FROM openings")["g"].to_list() == ["P-4"]
 

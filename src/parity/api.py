@@ -36,11 +36,14 @@ def open(db: Path | str | None = None, read_only: bool = False) -> Store:
     return open_store(path, read_only=read_only)
 
 
-def ingest(paths: Sequence[Path | str], store: Store) -> LoadReport:
-    """Validate and load interchange files into ``store``; see :func:`parity.core.ingest.ingest`."""
+def ingest(paths: Sequence[Path | str], store: Store, strict: bool = False) -> LoadReport:
+    """Validate and load interchange files into ``store``; see :func:`parity.core.ingest.ingest`.
+
+    With ``strict``, nothing is loaded if any row would be quarantined
+    (:class:`parity.core.ingest.StrictRefusal`)."""
     settings = Settings.load()
     return _ingest(paths, store, id_secret=settings.id_secret,
-                   quarantine_dir=settings.quarantine_dir)
+                   quarantine_dir=settings.quarantine_dir, strict=strict)
 
 
 def table(store: Store, name: str) -> pl.DataFrame:

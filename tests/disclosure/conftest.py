@@ -23,8 +23,8 @@ NATIONS = (("USA", 12), ("FRA", 8), ("GBR", 7), ("DEU", 5), ("ITA", 4), ("MLT", 
            ("ARG", 3), ("KNA", 1), ("XXX", 1))
 GRADES = (("P-2", 10), ("P-3", 22), ("P-4", 22), ("P-5", 12), ("D-1", 4), ("D-2", 2),
           ("ASG", 1), ("G-5", 18), ("G-6", 10), ("FS-5", 5), ("NO-B", 4))
-RACES = (("category_a", 30), ("category_b", 25), ("category_c", 20), ("category_d", 4),
-         ("category_e", 2))
+RACES = (("Asian", 30), ("White", 25), ("African or Black", 20), ("Indigenous", 4),
+         ("Mixed or multiple", 2))
 
 WriteRows = Callable[..., Path]
 

@@ -98,8 +98,9 @@ def _report_load(report: object) -> None:
             "loaded": f.rows_loaded,
             "new": f.rows_new,
             "quarantined": f.rows_quarantined,
-            "note": f.skipped or (f"ignored columns: {', '.join(f.ignored_columns)}"
-                                  if f.ignored_columns else ""),
+            "note": f.skipped or "; ".join(
+                [*f.notes, *([f"ignored columns: {', '.join(f.ignored_columns)}"]
+                             if f.ignored_columns else [])]),
         }
         for f in report.files
     ]
@@ -109,7 +110,15 @@ def _report_load(report: object) -> None:
         f"+ rows quarantined {report.rows_quarantined:,}."
     )
     if report.quarantine_csv is not None:
-        out.print(f"Rejected rows, with file, row, column, value and reason: {report.quarantine_csv}")
+        n = report.rows_quarantined
+        files = sum(1 for f in report.files if f.rows_quarantined)
+        out.print(f"{n:,} row{'s' if n != 1 else ''} quarantined in {files} "
+                  f"file{'s' if files != 1 else ''}; the rows, with file, row, column, value "
+                  f"and reason, are in {report.quarantine_csv}", highlight=False, soft_wrap=True)
+
+
+#: Exit code of a load that succeeded but quarantined rows (documented in docs/data-model.md).
+EXIT_QUARANTINED = 6
 
 
 @app.command()
@@ -117,16 +126,26 @@ def _report_load(report: object) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Interchange files (.csv, .xlsx, .parquet).")],
     db: DbOption = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Load nothing if any row would be quarantined (exit code 2).")] = False,
 ) -> None:
-    """Validate and load interchange files into the store, in one transaction."""
+    """Validate and load interchange files into the store, in one transaction.
+
+    Exit codes: 0 every row loaded; 6 loaded, but some rows were quarantined (the last line
+    says how many and where the report is); 2 nothing loaded (a file cannot be read, or
+    --strict found rows to quarantine); 3 the store cannot be written.
+    """
     from parity.core.ingest import ingest as run_ingest
     from parity.core.store import open_store
 
     settings = Settings.load({"db": db})
     with open_store(settings.db) as store, _StepProgress() as progress:
         report = run_ingest(paths, store, id_secret=settings.id_secret,
-                            quarantine_dir=settings.quarantine_dir, progress=progress)
+                            quarantine_dir=settings.quarantine_dir, progress=progress,
+                            strict=strict)
     _report_load(report)
+    if report.rows_quarantined:
+        raise typer.Exit(EXIT_QUARANTINED)
 
 
 @app.command()

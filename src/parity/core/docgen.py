@@ -10,7 +10,12 @@ import sys
 from pathlib import Path
 
 from parity.core import model
+from parity.core.ingest.normalise import MAX_LENGTH, SHOWN
+from parity.core.ingest.plausible import EARLIEST, GRACE_DAYS, MAX_STAGE_YEARS
+from parity.core.ingest.read_excel import HEADER_SCAN
 from parity.core.ingest.validate import MAX_AGE, MIN_AGE
+
+_LIMITS = ", ".join(f"{k} {v}" for k, v in MAX_LENGTH.items())
 
 _RULES = [
     ("every file", "a required column is empty", "`is empty but required`"),
@@ -22,15 +27,43 @@ _RULES = [
     ("every file", "a date not in `YYYY-MM-DD` form or not a calendar date",
      "`'2020-13-01' is not a date in YYYY-MM-DD form`"),
     ("every file", "a boolean other than `true`/`false`", "`'yes' is not true or false`"),
+    ("every file", "a control or invisible character in a value (NUL, a line break, a "
+     "zero-width space…)", "`contains the character U+0000 (NUL), which is not allowed in a "
+     "value; remove it`"),
+    ("every file", f"a value longer than its column's limit (characters by kind: {_LIMITS})",
+     "`is 2,000,000 characters long; entity takes at most 200`"),
+    ("every file", f"a date before {EARLIEST} or after the load date plus {GRACE_DAYS} days",
+     "`0000-01-01 is before 1945, earlier than any plausible date; check the year`; "
+     "`2099-12-31 is after 2027-03-08 (the load date 2026-12-06 plus 92 days); check the "
+     "year`"),
+    ("CSV", "a row with more (or fewer) cells than the header (empty trailing cells are "
+     "accepted)", "`has 13 cells but the header has 12 columns; a value holding a comma must "
+     "be in double quotes`"),
+    ("Excel", "an error cell", "`is the Excel error #DIV/0!, not a value; fix the formula or "
+     "type the value in the spreadsheet`"),
+    ("Excel", "a formula whose value was never saved",
+     "`is a formula whose value was never saved (the workbook was written by a program that "
+     "does not calculate); open it in Excel and save it, or type the value`"),
+    ("Parquet", "a binary cell that is not UTF-8",
+     "`holds bytes that are not UTF-8 text; export the column as UTF-8 text`"),
     ("every file", "two rows with the same key in one file (the later rows are rejected)",
      "`duplicates the key (application_id) of row 6 in the same file`"),
-    ("every file", "a row whose key is already in the store with other values",
-     "`has the same key (…) as a row loaded earlier (load 1) but different values`"),
+    ("every file", "a row whose key is already stored, by another file of this load or an "
+     "earlier load, with other values",
+     "`has the same key (snapshot_date, person_id) as row 2 of staff_a.csv in this load but "
+     "different values; keep one version of the row`; `… as a row of openings.csv loaded "
+     "earlier (load 1) but different values; …`"),
     ("staff", "a grade outside its category", "`grade 'G-5' does not belong to category 'P'`"),
     ("staff", f"an age on the snapshot date outside {MIN_AGE}–{MAX_AGE}",
      f"`gives an age of 7 on the snapshot date; expected {MIN_AGE} to {MAX_AGE}`"),
     ("staff", "a birth year that is not four digits", "`'85' is not a four-digit year …`"),
     ("openings", "a deadline before the posting date", "`is before posted_date 2020-02-01`"),
+    ("applications", "received before the opening was posted",
+     "`1999-12-01 is before the opening was posted (2000-01-10); check the date or the "
+     "opening_id`"),
+    ("applications", f"a stage (or the roster date) more than {MAX_STAGE_YEARS} years after "
+     "the application was received",
+     "`2019-12-01 is more than 5 years after received_date 1999-12-01; check the year`"),
     ("applications", "an opening that is neither in the load nor in the store",
      "`'O9' is not a known opening (neither in this load nor in the store)`"),
     ("applications", "a stage date earlier than an earlier stage's date",
@@ -46,6 +79,42 @@ _RULES = [
      "`is empty but a separation needs a reason`"),
     ("events", "a reassignment without the entity after it",
      "`is empty but a reassignment needs the entity after it`"),
+    ("self_identification", "a dimension that is not declared (any case is accepted and "
+     "stored as declared)", "`'religion' is not a declared self-identification dimension; "
+     "declared: race_ethnicity, disability`"),
+    ("self_identification", "a value not in the dimension's declared list (any case)",
+     "`'perhaps' is not a declared value of disability; declared (any case): yes, no`"),
+    ("self_identification", "a subject that is neither a staff person_id nor an "
+     "applicant_id (in the load or the store)", "`'U9' is neither a person_id in staff nor "
+     "an applicant_id in applications (in this load or the store); load staff and "
+     "applications first, or check the id`"),
+]
+
+#: Problems that stop a whole file (nothing of the load is written), with their message.
+_FILE_RULES = [
+    ("CSV", "a double quote never closed",
+     "`staff.csv: a double quote opened at row 3 is never closed, so the rest of the file "
+     "would be one value.`"),
+    ("CSV", "columns separated by semicolons, tabs or vertical bars",
+     "`staff.csv separates its columns with semicolons (;), not commas, so its header reads "
+     "as one column.`"),
+    ("CSV", "not UTF-8", "`staff.csv is not UTF-8 text (undecodable byte at row 2).`"),
+    ("every file", "a column of the table twice in the header",
+     "`staff.csv has the column entity 2 times in its header (columns 8, 13); Parity will "
+     "not guess which one holds the data.`"),
+    ("every file", "a column of the table missing",
+     "`staff.csv lacks the columns … of staff (its header is: …).`"),
+    ("Excel", "a header row missing a column of the table",
+     "`staff.xlsx: the staff header on row 2 of sheet 'Data' lacks the column geo_subject.`"),
+    ("Excel", f"no sheet whose first {HEADER_SCAN} rows hold the table's header",
+     "`staff.xlsx has no sheet whose first 30 rows hold the header of staff (…); 'Cover' "
+     "starts with: Staff export; …`"),
+    ("Excel", "the header on two or more sheets",
+     "`staff.xlsx holds the staff header on 2 sheets ('2022', '2023'); Parity reads one "
+     "sheet per file, so rows on the others would be lost.`"),
+    ("Parquet", "a column of lists or records",
+     "`staff.parquet: the column 'entity' (List(String)) holds lists or records, not one "
+     "value per cell.`"),
 ]
 
 
@@ -135,17 +204,63 @@ def render() -> str:
         "",
         "## Ingest rules",
         "",
-        "Row numbers are those a person sees: the line in a CSV or the row in a spreadsheet "
-        "(the header is row 1); the record number (from 1) in a Parquet file. Every rejected "
+        "Row numbers are those a person sees: the line where the row starts in a CSV file as "
+        "a text editor numbers it (a value with a quoted line break or a blank line above do "
+        "not shift it) or the row in a spreadsheet (the header is row 1 unless it sits lower "
+        "on the sheet); the record number (from 1) in a Parquet file. Every rejected "
         "row is kept with all its problems; for every file rows read = rows loaded + rows "
         "quarantined. A file whose bytes were loaded before is skipped; a row already stored "
         "with identical values is counted as loaded but not inserted twice.",
         "",
-        "| table | rule | reason text |",
+        "Every format is read the same way: each cell is trimmed of surrounding white space "
+        "(including non-breaking spaces), put in Unicode normal form NFC, and an empty cell "
+        "means unknown. Blank rows are skipped and counted in the load's notes; in Excel the "
+        f"table is on the one sheet whose header row is among its first {HEADER_SCAN} rows "
+        "(other sheets and the rows above the header are noted, not read). A value shown in a "
+        f"message or the quarantine report is cut to {SHOWN} characters, control characters "
+        "replaced by �.",
+        "",
+        "### Rows quarantined",
+        "",
+        "| file or table | rule | reason text |",
         "| --- | --- | --- |",
     ]
     lines += [f"| {t} | {r} | {m} |" for t, r, m in _RULES]
-    lines.append("")
+    lines += [
+        "",
+        "### Files refused",
+        "",
+        "A file with one of these problems stops the load; nothing is written.",
+        "",
+        "| file | problem | message |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {t} | {r} | {m} |" for t, r, m in _FILE_RULES]
+    lines += [
+        "",
+        "### Self-identification code lists",
+        "",
+        "The default declaration (`parity.core.model.SELF_ID_CODES`); an organisation with "
+        "other categories passes its own to `parity.core.ingest.ingest(..., self_id_codes=…)`.",
+        "",
+        "| dimension | declared values (any case; stored as written here) |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{d}` | {', '.join(v)} |" for d, v in model.SELF_ID_CODES.items()]
+    lines += [
+        "",
+        "### Exit codes of `parity ingest`",
+        "",
+        "| code | meaning |",
+        "| --- | --- |",
+        "| 0 | every row read was loaded |",
+        "| 6 | the load was committed but some rows were quarantined; the last line says how "
+        "many and where the report is |",
+        "| 2 | nothing was loaded: a file was refused, or `--strict` found rows it would "
+        "quarantine (the report is written as `STORE-quarantine-refused.csv`) |",
+        "| 3 | nothing was loaded: the store could not be opened or written |",
+        "",
+    ]
     return "\n".join(lines)
 
 

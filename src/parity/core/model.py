@@ -84,6 +84,15 @@ SEPARATION_REASONS: tuple[str, ...] = (
     "death",
     "other",
 )
+#: Declared self-identification dimensions and the values each accepts. A file may spell
+#: a dimension or a value in any case; the store keeps the spelling declared here.
+SELF_ID_CODES: dict[str, tuple[str, ...]] = {
+    "race_ethnicity": (
+        "African or Black", "Arab or Middle Eastern", "Asian", "Hispanic or Latino",
+        "Indigenous", "Mixed or multiple", "White", "Other", "Prefer not to say",
+    ),
+    "disability": ("yes", "no"),
+}
 #: Nationality code for stateless persons and nationals of non-member States.
 NON_MEMBER = "XXX"
 
@@ -266,8 +275,10 @@ SELF_IDENTIFICATION = Table(
     restricted=True,
     columns=(
         _c("subject_id", "id", "A person_id or an applicant_id.", pseudonymous=True),
-        _c("dimension", "text", "e.g. race_ethnicity, disability."),
-        _c("value", "text", "The self-identified category."),
+        _c("dimension", "text", "A declared dimension: "
+           + ", ".join(SELF_ID_CODES) + " (any case)."),
+        _c("value", "text", "The self-identified category, from the dimension's declared "
+           "list (any case)."),
         _c("collected_date", "date", "When it was given."),
     ),
 )

@@ -11,9 +11,13 @@ so the women's share among entrants needed to reach T in t years is
 
     h* = (T − w_0·(1 − r)^t) / (1 − (1 − r)^t).
 
-r and h are estimated from the previous and the current snapshot by matching
-person ids: a person in the group on the previous snapshot and not in it on the current
-one is an exit; one in it now and not before is an entrant.
+r and h are estimated over a stated period, the ``period_months`` (12) months before the
+as-of snapshot, whatever the snapshot frequency: the flow snapshot is the earlier snapshot
+closest to that start (with monthly, quarterly or yearly snapshots, the one exactly 12 months
+before), and persons are matched by id between it and the as-of snapshot: a person in the
+group then and not now is an exit; one in it now and not then is an entrant. The exit
+rate is annualised over the actual span between the two snapshots,
+1 − (1 − exits/stock)^(1/years).
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ from parity.core.stats.proportions import wilson_interval
 from parity.core.store import Store
 
 GenderBy = Literal["level", "entity", "field"]
+#: Length of the period flows are measured over, before the as-of snapshot.
+FLOW_MONTHS = 12
 #: The breakdowns offered by name (any alias of the registry works too) → the dimension
 #: and output column: level_band, entity, entity_type (field or non-field entity).
 BY_COLUMN: dict[str, str] = {name: canonical(name) for name in ("level", "entity", "field")}
@@ -102,6 +108,24 @@ class GenderParityResult:
     notes: tuple[str, ...] = ()
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (clipped to the month's last day)."""
+    import calendar
+
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def flow_start(dates: list[date], cur: date, months: int = FLOW_MONTHS) -> date | None:
+    """The earlier snapshot closest to ``months`` before ``cur`` (ties: the earlier one)."""
+    earlier = [d for d in dates if d < cur]
+    if not earlier:
+        return None
+    target = months_before(cur, months)
+    return min(earlier, key=lambda d: (abs((d - target).days), d))
+
+
 def _key(column: str) -> Callable[[ir.Table], ir.Value]:
     return lambda t: t[column]
 
@@ -145,7 +169,8 @@ def _targets(frame: pl.DataFrame, by: str, year: int, params: GenderParameters) 
 
 def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = "level",
                   params: GenderParameters | None = None,
-                  all_categories: bool = False) -> GenderParityResult:
+                  all_categories: bool = False,
+                  period_months: int = FLOW_MONTHS) -> GenderParityResult:
     """Women's share by level band, entity or field/non-field on the snapshot for ``as_of``.
 
     Staff in the Professional and higher categories unless ``all_categories``. Columns:
@@ -153,15 +178,16 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     unknown, women_share (of staff with a recorded gender), ci_lower, ci_upper,
     band_lower, band_upper, band_status, ci_vs_band, target_year, years_to_target,
     exit_rate, entrants, entrant_women_share, target_share, required_entrant_share,
-    required_feasible, parity_year. See docs/workforce.md.
+    required_feasible, parity_year. Flows are measured over the ``period_months`` before
+    the snapshot (see the module docstring; ``flow_from`` is where they start). See
+    docs/workforce.md.
     """
     column = resolve([by], "gender", split=False)[0]
     params = params or load_gender_parameters()
     backend = as_backend(source)
     dates = snapshot_dates(backend)
     cur = resolve_snapshot(dates, as_of)
-    earlier = [d for d in dates if d < cur]
-    prev = max(earlier) if earlier else None
+    prev = flow_start(dates, cur, period_months)
     view = scoped(staff_view(backend), "all" if all_categories else "professional")
     key = _key(column)
     stock = Backend.to_polars(_stock(view, [d for d in (prev, cur) if d], key))
@@ -170,6 +196,12 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     if prev is not None:
         flows = Backend.to_polars(_flows(view, prev, cur, [key, total_key]))
         flows = flows.group_by("group").agg(pl.col("*").sum())
+        stated = months_before(cur, period_months)
+        if prev != stated:
+            notes.append(
+                f"Entrants and exits are measured from {prev} to {cur}, the earlier snapshot "
+                f"closest to {stated} ({period_months} months before); the exit rate is "
+                "annualised over that span.")
     else:
         flows = pl.DataFrame(schema={"group": pl.Utf8, "exits": pl.Int64, "entrants": pl.Int64,
                                      "entrants_women": pl.Int64, "entrants_known": pl.Int64})

@@ -8,16 +8,18 @@ listed in ``docs/data-model.md`` with the exact reason text it produces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import polars as pl
 
 from parity.core import model, reference
-from parity.core.ingest.readers import ROW
+from parity.core.ingest import plausible
+from parity.core.ingest.normalise import PROBLEM_SCHEMA, ROW
+from parity.core.ingest.sheet import WHOLE_ROW
 
-PROBLEM_SCHEMA = {ROW: pl.Int64, "column": pl.Utf8, "value": pl.Utf8, "reason": pl.Utf8}
 DATE_RE = r"^\d{4}-\d{2}-\d{2}$"
 YEAR_RE = r"^\d{4}$"
-MIN_AGE, MAX_AGE = 16, 90
+MIN_AGE, MAX_AGE = plausible.MIN_AGE, 90
 
 
 @dataclass
@@ -32,16 +34,7 @@ class Validated:
         return int(self.problems[ROW].n_unique()) if self.problems.height else 0
 
 
-def _problem(frame: pl.DataFrame, mask: pl.Expr, column: str, reason: pl.Expr | str,
-             value: pl.Expr | None = None) -> pl.DataFrame:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    value_expr = value if value is not None else pl.col(column)
-    return frame.filter(mask).select(
-        pl.col(ROW),
-        pl.lit(column).alias("column"),
-        value_expr.cast(pl.Utf8).alias("value"),
-        reason_expr.cast(pl.Utf8).alias("reason"),
-    )
+_problem = plausible.problem
 
 
 def _codes_text(codes: tuple[str, ...] | frozenset[str]) -> str:
@@ -172,9 +165,10 @@ def _events_rules(typed: pl.DataFrame) -> list[pl.DataFrame]:
 
 
 def application_rules(typed: pl.DataFrame, openings: pl.DataFrame) -> list[pl.DataFrame]:
-    """Stage order and opening checks; ``openings`` has opening_id and posting_type."""
-    frame = typed.join(openings.select("opening_id", "posting_type"), on="opening_id",
-                       how="left")
+    """Stage order and opening checks; ``openings`` has opening_id, posting_type and
+    posted_date."""
+    frame = typed.join(openings.select("opening_id", "posting_type", "posted_date"),
+                       on="opening_id", how="left")
     out = [
         _problem(frame, pl.col("posting_type").is_null() & pl.col("opening_id").is_not_null(),
                  "opening_id",
@@ -211,6 +205,7 @@ def application_rules(typed: pl.DataFrame, openings: pl.DataFrame) -> list[pl.Da
                         "rostered_date",
                         pl.format("is before recommended_date {}",
                                   pl.col("recommended_date").cast(pl.Utf8))))
+    out.extend(plausible.application_dates(frame))
     return out
 
 
@@ -222,8 +217,16 @@ _TABLE_RULES = {
 
 
 def validate(frame: pl.DataFrame, table: model.Table,
-             openings: pl.DataFrame | None = None) -> Validated:
-    """Run every rule of ``table``; applications need the known ``openings``."""
+             openings: pl.DataFrame | None = None, today: date | None = None,
+             found: pl.DataFrame | None = None,
+             self_id_codes: plausible.CodeLists | None = None) -> Validated:
+    """Run every rule of ``table``; applications need the known ``openings``.
+
+    ``found`` are the problems the reader already found (an Excel error cell, a value with
+    a control character): a cell named there gets no second, confusing reason from the
+    rules (an error cell is not also "empty but required").
+    """
+    today = today or date.today()
     problems = column_problems(frame, table)
     typed = to_typed(frame, table)
     rules = _TABLE_RULES.get(table.name)
@@ -232,10 +235,22 @@ def validate(frame: pl.DataFrame, table: model.Table,
     if table.name == "applications":
         assert openings is not None, "applications need the openings lookup"
         problems.extend(application_rules(typed, openings))
+    if table.name == "self_identification":
+        typed, codes = plausible.self_id_codes(typed, self_id_codes)
+        problems.extend(codes)
+    problems.extend(plausible.date_bounds(typed, table, today))
     problems.append(_duplicate_keys(typed, table))
     all_problems = pl.concat(
         [p.cast(PROBLEM_SCHEMA) for p in problems], how="vertical"  # type: ignore[arg-type]
-    ).sort([ROW, "column"]) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)
+    ) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)
+    if found is not None and found.height:
+        whole = found.filter(pl.col("column") == WHOLE_ROW).select(ROW)
+        all_problems = pl.concat([
+            found.cast(PROBLEM_SCHEMA),  # type: ignore[arg-type]
+            all_problems.join(found.select(ROW, "column"), on=[ROW, "column"], how="anti")
+            .join(whole, on=ROW, how="anti"),
+        ])
+    all_problems = all_problems.sort([ROW, "column"], maintain_order=True)
     bad = all_problems[ROW].unique()
     good = typed.filter(~pl.col(ROW).is_in(bad.implode()))
     return Validated(good=good, problems=all_problems)

@@ -51,6 +51,30 @@ class History:
         return self.base_date.year
 
 
+#: A year's outcomes count only when its last snapshot is at least this many days after
+#: the previous year's: a year seen for a month (e.g. one January snapshot on top of yearly
+#: ones) would read a month of separations as a year's.
+FULL_YEAR_DAYS = 335
+
+
+def estimation_years(snaps: dict[int, date], base_year: int, window_years: int) -> tuple[
+        list[int], list[int]]:
+    """The ``window_years`` latest years up to the base year with a year at risk before
+    them, and the years left out because the store covers them only partly (the window
+    then reaches back as many years further)."""
+    years: list[int] = []
+    partial: list[int] = []
+    y = base_year
+    while y > base_year - window_years - len(partial) and len(years) < window_years:
+        if y - 1 in snaps:
+            if y in snaps and (snaps[y] - snaps[y - 1]).days < FULL_YEAR_DAYS:
+                partial.append(y)
+            else:
+                years.append(y)
+        y -= 1
+    return sorted(years), partial
+
+
 def _yearly_snapshots(dates: list[date], as_of: int | None) -> dict[int, date]:
     """The last snapshot date of each year (up to ``as_of``)."""
     out: dict[int, date] = {}
@@ -145,7 +169,13 @@ def read_history(source: Backend | Store, categories: frozenset[str], as_of: int
         raise EmptyStoreError(f"The snapshot of {base_date} has no staff in the projection's scope.",
                               "Choose scope: all in the scenario or load staff of those categories.")
 
-    years = [y for y in range(base_year - window_years + 1, base_year + 1) if y - 1 in snaps]
+    years, partial = estimation_years(snaps, base_year, window_years)
+    if partial:
+        notes.append(
+            "Rates leave out " + ", ".join(map(str, partial)) + ": the store covers "
+            + ("that year" if len(partial) == 1 else "those years") + " only up to "
+            + ", ".join(str(snaps[y]) for y in partial) + ", less than a year after the "
+            "previous snapshot.")
     if not years:
         notes.append("The store has a single snapshot year, so rates come from the priors only.")
     risk = staff.filter(staff.year.isin([y - 1 for y in years] or [-1]))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from parity.core import model
 from parity.core.synth.applications import Applications
 from parity.core.synth.countries import countries
 from parity.core.synth.dates import CUTOFF, day
@@ -22,11 +23,8 @@ SURVEY_START = day(2021, 1, 1)
 STAFF_RESPONSE = 0.35
 APPLICANT_RESPONSE = 0.05
 DIMENSIONS: tuple[str, ...] = ("race_ethnicity", "disability")
-RACE_ETHNICITY: tuple[str, ...] = (
-    "African or Black", "Arab or Middle Eastern", "Asian", "Hispanic or Latino", "Indigenous",
-    "Mixed or multiple", "White", "Other", "Prefer not to say",
-)
-DISABILITY: tuple[str, ...] = ("yes", "no")
+RACE_ETHNICITY: tuple[str, ...] = model.SELF_ID_CODES["race_ethnicity"]
+DISABILITY: tuple[str, ...] = model.SELF_ID_CODES["disability"]
 #: Distribution of race/ethnicity answers by nationality group (AFR … WEOG, non-member).
 _RACE_BY_GROUP = np.array([
     [0.72, 0.12, 0.02, 0.00, 0.01, 0.04, 0.02, 0.02, 0.05],
