@@ -13,8 +13,8 @@ from parity.cli.render import DbOption, err, friendly_errors, out, print_table
 from parity.core.settings import Settings
 
 AsOption = Annotated[
-    str | None, typer.Option("--as", help="Your name, written to the release and audit logs "
-                                          "(default: your login name).")]
+    str | None, typer.Option("--as", help="A name you declare, written to the release log and beside "
+                                          "your login name in the audit log.")]
 
 
 def _name(value: str | None) -> str:
@@ -78,7 +78,9 @@ def audit(
     role: Annotated[str, typer.Option(help="Your role: admin or analyst.")] = "admin",
     limit: Annotated[int, typer.Option(help="Show the newest N entries (0: all).", min=0)] = 50,
 ) -> None:
-    """Show the audit log of self-identification reads and releases; --verify checks it."""
+    """Show the audit log (self-identification reads, releases, dashboard views, logins,
+    account changes); --verify checks it against the heads recorded outside it. Reading
+    the log is itself logged."""
     from parity.core.disclosure import Actor, audit_log
     from parity.core.store import open_store
 
@@ -87,6 +89,10 @@ def audit(
     with open_store(settings.db, read_only=True) as store:
         frame = audit_log.entries(store, actor)
         check = audit_log.verify(store) if verify else None
+        audit_log.append(store, actor, "audit",
+                         "audit log: verified" if verify else "audit log: read",
+                         detail={"entries": frame.height,
+                                 "verified": None if check is None else check.ok})
     shown = frame.tail(limit) if limit else frame
     if shown.is_empty():
         out.print("The audit log is empty.")
@@ -95,9 +101,11 @@ def audit(
         print_table(shown, title=f"Audit log of {settings.db} ({frame.height} entries)")
     if check is not None:
         if not check.ok:
-            err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
+            err.print(f"[bold red]Audit log broken ({check.cause}):[/] {check.reason}.",
+                      highlight=False)
             raise typer.Exit(6)
-        out.print(f"Audit log intact: {check.entries} entries; head {check.head}.")
+        out.print(f"Audit log intact: {check.entries} entries; head {check.head}; checked "
+                  f"against {check.heads_checked} head(s) recorded outside the log.")
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from parity.core import model, reference
+from parity.core import model, reference, schema
 from parity.core.errors import EmptyStoreError, StoreError, StoreLockedError
 
 SCHEMA_VERSION = 2
@@ -77,16 +77,7 @@ def copy_join(table: model.Table, alias: str) -> str:
     return f"LEFT JOIN {source.qualified_name} src ON {on}"
 
 
-_BOOKKEEPING = [
-    """CREATE TABLE IF NOT EXISTS main.loads (
-        load_id INTEGER, file VARCHAR, sha256 VARCHAR, table_name VARCHAR,
-        rows_read BIGINT, rows_loaded BIGINT, rows_new BIGINT, rows_quarantined BIGINT,
-        loaded_at TIMESTAMP)""",
-    """CREATE TABLE IF NOT EXISTS main.quarantine (
-        load_id INTEGER, file VARCHAR, table_name VARCHAR, row_number BIGINT,
-        column_name VARCHAR, value VARCHAR, reason VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS main.meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-]
+_BOOKKEEPING = [t.ddl() for t in (schema.LOADS, schema.QUARANTINE, schema.META)]
 
 
 class Store:

@@ -20,19 +20,10 @@ import polars as pl
 
 from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import CellId, decode_id, encode_id
+from parity.core import schema
 from parity.core.store import Store
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS main.disclosure_releases (
-        release_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, created_at VARCHAR NOT NULL,
-        actor VARCHAR NOT NULL, role VARCHAR NOT NULL, audience VARCHAR NOT NULL,
-        audience_role VARCHAR NOT NULL, nationality VARCHAR, entity VARCHAR,
-        data_version VARCHAR NOT NULL, policy VARCHAR NOT NULL, tables VARCHAR NOT NULL,
-        out_dir VARCHAR NOT NULL, manifest_sha256 VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS main.disclosure_release_cells (
-        release_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, cell VARCHAR NOT NULL,
-        status VARCHAR NOT NULL, value BIGINT)""",
-)
+DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl())
 
 
 def ensure_tables(store: Store) -> None:
