@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from parity.core import control
 from parity.core.disclosure import Actor, publish, release_audience
 from parity.core.store import open_store
 from parity.web import users
@@ -46,9 +47,13 @@ class WebData:
     nationality: str
 
     def copy(self, name: str) -> Path:
-        """A copy of the store (each server or client holds its own file's lock)."""
+        """A copy of the store with its audit log (each server or client holds its own
+        file's lock)."""
         target = self.folder / f"{name}.duckdb"
         shutil.copyfile(self.db, target)
+        for where in (control.control_path, control.head_path):
+            if where(self.db).exists():
+                shutil.copyfile(where(self.db), where(target))
         return target
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from parity.web import users
+from parity.web import access, users
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import WebError
 from parity.web.i18n import N_, gettext
@@ -59,6 +59,7 @@ def add_account(request: Request, username: Annotated[str, Form()], role: Annota
                               nationality=(nationality or "").strip() or None,
                               entity=(entity or "").strip() or None)
     ctx.runtime.security.directory.forget()
+    access.account_changed(ctx, user, "account_added", username.strip())
     return _page(ctx, user, created={"name": username.strip(), "password": password})
 
 
@@ -73,6 +74,7 @@ def remove_account(name: str, request: Request,
                        N_("Ask another administrator to do it."))
     users.remove_user(ctx.runtime.store, name)
     ctx.runtime.security.directory.forget()
+    access.account_changed(ctx, user, "account_removed", name)
     return _page(ctx, user, removed=name)
 
 
@@ -83,4 +85,5 @@ def new_token(name: str, request: Request,
     ctx.runtime.security.check_csrf(request, csrf_token)
     _writable(ctx)
     token = users.issue_token(ctx.runtime.store, name, label="issued on the accounts page")
+    access.account_changed(ctx, user, "token_issued", name)
     return _page(ctx, user, token={"name": name, "token": token})

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from parity.web import access
 from parity.web.context import make_ctx
 from parity.web.errors import NotAuthenticated
 from parity.web.i18n import gettext
@@ -45,6 +46,7 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
     security.check_csrf(request, csrf_token)
     user = security.directory.authenticate(username.strip(), password)
     if user is None:
+        access.login_refused(ctx, username)
         return ctx.render("login.html", status=401, next=_safe_next(next), failed=True,
                           username=username, page_title=gettext(ctx.lang, "Log in"))
     response = RedirectResponse(_safe_next(next), status_code=303)

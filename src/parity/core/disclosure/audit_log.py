@@ -60,11 +60,21 @@ def entry_hash(seq: int, at: str, actor: str, role: str, action: str, what: str,
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+#: Stores (by path) already found without a log kept by an earlier version, so that an
+#: append from the dashboard costs no query of the store.
+_NO_LEGACY: set[Path] = set()
+
+
 def _legacy_exists(store: Store) -> bool:
+    if store.path in _NO_LEGACY:
+        return False
     row = store.con.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'restricted' AND table_name = 'access_log'").fetchone()
-    return bool(row and row[0])
+    if not (row and row[0]):
+        _NO_LEGACY.add(store.path)
+        return False
+    return True
 
 
 def _move_legacy(store: Store, con: sqlite3.Connection) -> None:
