@@ -56,7 +56,7 @@ def _rewrite(db: Path) -> None:
     assert audit_log._chain(_frame(db)).ok  # the chain itself is consistent again
 
 
-def _frame(db: Path):  # noqa: ANN202
+def _frame(db: Path):
     from parity.core.store import open_store
     with open_store(db, read_only=True) as s:
         return audit_log._read(s)

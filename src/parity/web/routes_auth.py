@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from parity.core.disclosure import release_log
 from parity.web import access
 from parity.web.context import make_ctx
 from parity.web.errors import NotAuthenticated
@@ -81,4 +82,5 @@ def me(request: Request) -> Response:
 def healthz(request: Request) -> Response:
     runtime = request.app.state.runtime
     state = runtime.state.current()
-    return JSONResponse({"status": "ok", "store_loads": state[1]})
+    return JSONResponse({"status": "ok", "store_loads": state[1],
+                         "data_version": release_log.data_version(runtime.store)})

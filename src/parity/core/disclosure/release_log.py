@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from parity.core import schema
 from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import CellId, decode_id, encode_id
-from parity.core import schema
 from parity.core.store import Store
 
 DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl())
@@ -41,9 +41,9 @@ def _exists(store: Store) -> bool:
 
 def data_version(store: Store) -> str:
     """A fingerprint of everything loaded into the store (changes with every new load)."""
-    rows = store.con.execute(
-        "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
-        "ORDER BY load_id, sha256").fetchall()
+    with store.cursor() as cur:
+        rows = cur.execute("SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
+                           "ORDER BY load_id, sha256").fetchall()
     text = ";".join(f"{a}:{b}" for a, b in rows)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
