@@ -51,9 +51,13 @@ class WebData:
         file's lock)."""
         target = self.folder / f"{name}.duckdb"
         shutil.copyfile(self.db, target)
-        for where in (control.control_path, control.head_path):
-            if where(self.db).exists():
-                shutil.copyfile(where(self.db), where(target))
+        log, copied = control.control_path(self.db), control.control_path(target)
+        for source, copy in ((log, copied),
+                             (log.with_name(log.name + "-wal"),
+                              copied.with_name(copied.name + "-wal")),
+                             (control.head_path(self.db), control.head_path(target))):
+            if source.exists():
+                shutil.copyfile(source, copy)
         return target
 
 

@@ -41,11 +41,14 @@ def actor_of(user: User) -> Actor:
                  nationality=user.nationality, entity=user.entity)
 
 
-def record(ctx: Ctx, actor: Actor, action: str, what: str, **detail: object) -> None:
-    """Append one entry for this request (raises if it cannot be written)."""
+def record(ctx: Ctx, actor: Actor, action: str, what: str, durable: bool = True,
+           **detail: object) -> None:
+    """Append one entry for this request (raises if it cannot be written). Entries of
+    views without restricted data are not synced to disk one by one (see audit_log.append)."""
     detail = {"channel": "web", "client": ctx.request.client.host if ctx.request.client else None,
               **detail}
-    audit_log.append(ctx.runtime.store, actor, action, what, channel="web", detail=detail)
+    audit_log.append(ctx.runtime.store, actor, action, what, channel="web", detail=detail,
+                     durable=durable)
 
 
 def _view_entry(ctx: Ctx, view: View, user: User, kind: Kind,
@@ -64,14 +67,15 @@ def view_seen(ctx: Ctx, view: View, user: User, kind: Kind, table: str | None = 
     """Log a view, JSON answer or download (from a worker thread or a sync handler)."""
     entry = _view_entry(ctx, view, user, kind, table)
     if entry is not None:
-        record(ctx, actor_of(user), kind, entry[0], **entry[1])
+        record(ctx, actor_of(user), kind, entry[0], bool(entry[1]["restricted"]), **entry[1])
 
 
 async def view_seen_async(ctx: Ctx, view: View, user: User, kind: Kind) -> None:
     """:func:`view_seen` from the event loop: the write runs in a worker thread."""
     entry = _view_entry(ctx, view, user, kind, None)
     if entry is not None:
-        await run_in_threadpool(record, ctx, actor_of(user), kind, entry[0], **entry[1])
+        await run_in_threadpool(record, ctx, actor_of(user), kind, entry[0],
+                                bool(entry[1]["restricted"]), **entry[1])
 
 
 def login_refused(ctx: Ctx, username: str, action: str = "login_failed") -> None:

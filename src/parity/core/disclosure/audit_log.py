@@ -99,14 +99,22 @@ def _move_legacy(store: Store, con: sqlite3.Connection) -> None:
 
 
 def append(store: Store, actor: Actor, action: str, what: str, *,
-           channel: Channel = "local", detail: dict[str, object] | None = None) -> str:
-    """Write one entry and return its hash. Raises if the entry cannot be written."""
-    con = control.connect(store.path)
-    assert con is not None
+           channel: Channel = "local", detail: dict[str, object] | None = None,
+           durable: bool = True) -> str:
+    """Write one entry and return its hash. Raises if the entry cannot be written.
+
+    A ``durable`` entry is on disk when this returns (the journal is synced); any other
+    entry survives a crash of the process, and is synced with the next durable one or by
+    the operating system (it may be lost with the last seconds before a power cut).
+    """
     if not store.read_only:
-        _move_legacy(store, con)
+        con = control.connect(store.path)
+        assert con is not None
+        try:
+            _move_legacy(store, con)
+        finally:
+            con.close()
     elif _legacy_exists(store):
-        con.close()
         raise StoreError(
             f"The audit log of {store.path} is still kept in the store by an earlier version "
             "of Parity, and the store is open read-only, so this access cannot be audited.",
@@ -119,6 +127,23 @@ def append(store: Store, actor: Actor, action: str, what: str, *,
     extra = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str) \
         if detail is not None else None
     try:
+        con, lock = control.Shared.get(store.path)
+        with lock:
+            seq, h = _insert(con, who, actor, action, what, declared, extra, durable)
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"The audit log {control.control_path(store.path)} cannot be written ({exc}), so "
+            "this access cannot be audited.",
+            "Make the store's folder writable for this user; no audited data are read "
+            "without a log entry.") from exc
+    control.write_head(store.path, seq, h)
+    return h
+
+
+def _insert(con: sqlite3.Connection, who: str, actor: Actor, action: str, what: str,
+            declared: str | None, extra: str | None, durable: bool) -> tuple[int, str]:
+    con.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    for attempt in (1, 2):
         con.execute("BEGIN IMMEDIATE")
         try:
             row = con.execute(f"SELECT seq, hash FROM {TABLE.name} ORDER BY seq DESC LIMIT 1"
@@ -132,19 +157,16 @@ def append(store: Store, actor: Actor, action: str, what: str, *,
                         [seq, at, who, actor.role, action, what, actor.purpose, declared, extra,
                          prev, h])
             con.execute("COMMIT")
+            return seq, h
+        except sqlite3.OperationalError as exc:
+            con.execute("ROLLBACK")
+            if attempt == 2 or "no such table" not in str(exc):
+                raise
+            con.execute(TABLE.ddl())  # dropped while this process ran: start it again
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    except sqlite3.Error as exc:
-        raise StoreError(
-            f"The audit log {control.control_path(store.path)} cannot be written ({exc}), so "
-            "this access cannot be audited.",
-            "Make the store's folder writable for this user; no audited data are read "
-            "without a log entry.") from exc
-    finally:
-        con.close()
-    control.write_head(store.path, seq, h)
-    return h
+    raise AssertionError("unreachable")
 
 
 def _empty() -> pl.DataFrame:
