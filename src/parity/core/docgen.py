@@ -147,7 +147,8 @@ def render() -> str:
 
 _DATABASES = {
     "store": "the store (DuckDB)",
-    "control": "the control database `<store>.control.sqlite` (SQLite) beside the store",
+    "control": "the control database `<stem>.control.sqlite` (SQLite) beside the store, "
+               "e.g. `parity.control.sqlite` beside `parity.duckdb`",
 }
 
 

@@ -165,8 +165,8 @@ ACCESS_LOG = SystemTable(
     key=("seq",),
     notes=("Deleting, emptying, dropping or rewriting the log is detected by "
            "`parity audit --verify`, against heads kept outside the log: the head file "
-           "`<store>.audit-head` (updated on every entry) and the `audit_head` of every "
-           "release's manifest.json.",))
+           "`<stem>.audit-head`, e.g. `parity.audit-head` (updated on every entry), and "
+           "the `audit_head` of every release's manifest.json.",))
 
 SYSTEM_TABLES: tuple[SystemTable, ...] = (
     LOADS, QUARANTINE, META, RELEASES, RELEASE_CELLS, WEB_USERS, WEB_TOKENS, WEB_SECRETS,
