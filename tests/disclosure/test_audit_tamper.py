@@ -119,3 +119,30 @@ def test_the_audit_command_is_logged_with_the_os_user(org) -> None:
     assert log["what"].to_list() == ["audit log: read", "audit log: verified"]
     assert set(log["actor"]) == {audit_log.os_user()} and set(log["declared"]) == {"boss"}
     assert json.loads(log["detail"][1]) == {"entries": 1, "verified": True}
+
+
+def test_a_log_kept_in_the_store_by_an_earlier_version_is_moved(org) -> None:
+    store, _ = org
+    store.con.execute("""CREATE TABLE restricted.access_log (
+        seq BIGINT PRIMARY KEY, logged_at VARCHAR NOT NULL, actor VARCHAR NOT NULL,
+        role VARCHAR NOT NULL, action VARCHAR NOT NULL, what VARCHAR NOT NULL, purpose VARCHAR,
+        prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""")
+    prev = audit_log.GENESIS
+    for seq in (1, 2):
+        at = f"2025-01-0{seq}T00:00:00+00:00"
+        h = audit_log.entry_hash(seq, at, "ana", "analyst", "read", "self_identification",
+                                 "report", prev)
+        store.con.execute("INSERT INTO restricted.access_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          [seq, at, "ana", "analyst", "read", "self_identification", "report",
+                           prev, h])
+        prev = h
+    selfid.staff_counts(store, ANALYST, "race_ethnicity")  # moves the log, then appends
+    log = audit_log.entries(store, ADMIN)
+    assert log["seq"].to_list() == [1, 2, 3] and log["prev_hash"][2] == prev
+    assert log["declared"].to_list() == [None, None, "ana"]
+    gone = store.con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                             "table_schema = 'restricted' AND table_name = 'access_log'"
+                             ).fetchone()
+    assert gone == (0,)
+    check = audit_log.verify(store)
+    assert check.ok and check.entries == 3 and check.heads_checked == 1

@@ -4,7 +4,9 @@ serves the new data version without a restart (real processes, a real store)."""
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +14,8 @@ from pathlib import Path
 import httpx
 
 import parity.api as pa
-from parity.core import sharing
+from parity.core import control, sharing
+from parity.core.disclosure import audit_log
 
 from .conftest import WebData, _free_port, stop_serving, wait_until_serving
 
@@ -70,6 +73,12 @@ def test_commands_read_and_load_while_the_dashboard_serves(web_data: WebData,
         assert res2.status_code in (200, 303) and client.get("/api/me").json()["name"] == \
             "late-comer"
         assert proc.poll() is None
+        with sqlite3.connect(control.control_path(db)) as con:
+            changed = con.execute("SELECT actor, declared, action, what, detail FROM access_log "
+                                  "WHERE action = 'account_added'").fetchall()
+        assert [r[:4] for r in changed] == [(audit_log.os_user(), audit_log.os_user(),
+                                             "account_added", "account 'late-comer'")]
+        assert json.loads(changed[0][4])["channel"] == "cli"
     finally:
         stop_serving(proc, 10)
     assert not sharing.serving_marker(db, proc.pid).exists()
