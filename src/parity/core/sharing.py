@@ -52,6 +52,12 @@ def alive(pid: int) -> bool:
 
 
 def mark_serving(store_path: Path) -> Path:
+    """Announce this process as serving the store (and remove markers of dead servers)."""
+    for old in store_path.parent.glob(f"{store_path.stem}.serving-*"):
+        pid = old.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
     marker = serving_marker(store_path)
     marker.write_text(str(os.getpid()), encoding="utf-8")
     return marker
