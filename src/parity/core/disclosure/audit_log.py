@@ -254,11 +254,15 @@ def release_heads(store: Store) -> list[tuple[str, str]]:
 
     out = []
     for r in release_log.releases(store).iter_rows(named=True):
-        manifest = Path(str(r.get("out_dir") or "")) / "manifest.json"
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+        folder = Path(str(r.get("out_dir") or ""))
+        candidates = [folder] if folder.is_absolute() else [folder, store.path.parent / folder]
+        data = None
+        for candidate in candidates:
+            try:
+                data = json.loads((candidate / "manifest.json").read_text(encoding="utf-8"))
+                break
+            except (OSError, ValueError):
+                continue
         if isinstance(data, dict) and data.get("audit_head"):
             out.append((str(r["release_id"]), str(data["audit_head"])))
     return out
