@@ -4,6 +4,7 @@ no person-level value or id in any artefact of the package."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 import parity
 from parity.cli.main import app
+from parity.core import control
 from parity.core.disclosure import Actor, audit_log, publish, release_audience, selfid, verify
 from parity.core.errors import AccessDeniedError, StoreError
 from parity.core.store import open_store
@@ -52,8 +54,9 @@ def test_analyst_reads_aggregates_and_every_read_is_logged(org) -> None:
     log = audit_log.entries(store, Actor("ada", "admin"))
     assert log.height == 2
     first = log.row(0, named=True)
-    assert (first["actor"], first["role"], first["purpose"]) == (
-        "ana", "analyst", "annual composition report")
+    # The actor is the operating-system user; the name the caller declared is beside it.
+    assert (first["actor"], first["declared"], first["role"], first["purpose"]) == (
+        audit_log.os_user(), "ana", "analyst", "annual composition report")
     assert "race_ethnicity" in first["what"] and first["logged_at"]
     with pytest.raises(AccessDeniedError):
         audit_log.entries(store, Actor("pat", "public"))
@@ -65,22 +68,31 @@ def test_hash_chain_detects_tampering(org) -> None:
         selfid.staff_counts(store, ANALYST, dim)
     ok = verify(store)
     assert ok.ok and ok.entries == 3 and ok.head == audit_log.head(store)
-    store.con.execute("UPDATE restricted.access_log SET purpose = 'other' WHERE seq = 2")
+    log = sqlite3.connect(control.control_path(store.path), isolation_level=None)
+    log.execute("UPDATE access_log SET purpose = 'other' WHERE seq = 2")
     bad = verify(store)
     assert not bad.ok and bad.first_bad == 2 and "changed" in bad.reason
-    store.con.execute("UPDATE restricted.access_log SET purpose = 'annual composition report' "
-                      "WHERE seq = 2")
+    log.execute("UPDATE access_log SET purpose = 'annual composition report' WHERE seq = 2")
     assert verify(store).ok
-    store.con.execute("DELETE FROM restricted.access_log WHERE seq = 2")
+    log.execute("DELETE FROM access_log WHERE seq = 2")
     assert verify(store).first_bad == 2
+    log.close()
 
 
-def test_read_only_store_refuses_unaudited_reads(org, tmp_path: Path) -> None:
+def test_read_only_store_reads_are_audited_in_the_control_database(org) -> None:
     store, _ = org
     path = store.path
     store.close()
-    with open_store(path, read_only=True) as ro, pytest.raises(StoreError, match="audited"):
+    with open_store(path, read_only=True) as ro:
         selfid.staff_counts(ro, ANALYST, "race_ethnicity")
+        assert audit_log.entries(ro, ANALYST)["action"].to_list() == ["read"]
+
+
+def test_no_read_without_a_log_entry(org) -> None:
+    store, _ = org
+    control.control_path(store.path).mkdir()  # the log cannot be created
+    with pytest.raises(StoreError, match="audited"):
+        selfid.staff_counts(store, ANALYST, "race_ethnicity")
 
 
 def test_only_selfid_module_reads_the_restricted_table() -> None:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from parity.core import control
 from parity.core.disclosure import Actor, publish, release_audience
 from parity.core.store import open_store
 from parity.web import users
@@ -46,9 +47,21 @@ class WebData:
     nationality: str
 
     def copy(self, name: str) -> Path:
-        """A copy of the store (each server or client holds its own file's lock)."""
-        target = self.folder / f"{name}.duckdb"
+        """A copy of the store with its audit log (each server or client holds its own
+        file's lock)."""
+        return self.copy_to(self.folder / f"{name}.duckdb")
+
+    def copy_to(self, target: Path) -> Path:
+        """A copy of the store at ``target`` with its control database and audit head (the
+        release manifests record heads of that log)."""
         shutil.copyfile(self.db, target)
+        log, copied = control.control_path(self.db), control.control_path(target)
+        for source, copy in ((log, copied),
+                             (log.with_name(log.name + "-wal"),
+                              copied.with_name(copied.name + "-wal")),
+                             (control.head_path(self.db), control.head_path(target))):
+            if source.exists():
+                shutil.copyfile(source, copy)
         return target
 
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from parity.core import control
 from parity.core.disclosure import Actor, audit_log
 from parity.core.store import open_store
 from parity.web.app import create_app
@@ -37,9 +39,7 @@ from .test_http import assert_error
 def _site(web_data: WebData, folder: Path) -> Path:
     """A copy of the store alone in ``folder`` (its releases go to folder/releases)."""
     folder.mkdir(parents=True, exist_ok=True)
-    db = folder / "store.duckdb"
-    shutil.copyfile(web_data.db, db)
-    return db
+    return web_data.copy_to(folder / "store.duckdb")
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def test_release_log_and_audit_log_pages(admin: TestClient) -> None:
     page = admin.get("/admin/audit")
     assert 'id="verification" data-ok="true"' in page.text
     # a changed entry is reported on the page
-    with store.cursor() as cur:
-        cur.execute("UPDATE restricted.access_log SET what = 'edited' WHERE seq = 1")
+    with closing(sqlite3.connect(control.control_path(store.path), isolation_level=None)) as con:
+        con.execute("UPDATE access_log SET what = 'edited' WHERE seq = 1")
     page = admin.get("/admin/audit")
     assert 'data-ok="false"' in page.text and "entry 1 was changed" in page.text
     assert not admin.get("/api/admin/audit").json()["verification"]["ok"]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import stat
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from starlette.routing import Mount, Route
 
+from parity.core import control
 from parity.core.disclosure import Actor, audit_log
 from parity.core.errors import SettingsError
 from parity.web import keys, sessions
@@ -35,7 +38,7 @@ def fresh(web_data: WebData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv(keys.ENV_KEY, raising=False)
     monkeypatch.delenv("PARITY_WEB_SECRET_KEY", raising=False)
     db = tmp_path / "store.duckdb"
-    db.write_bytes(web_data.db.read_bytes())
+    web_data.copy_to(db)
     with TestClient(create_app(WebSettings(db=db)), raise_server_exceptions=False) as client:
         yield client
 
@@ -59,7 +62,8 @@ def test_a_cookie_replayed_after_logout_is_refused(fresh: TestClient) -> None:
     page = thief.get("/views/funnel", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
     store = fresh.app.state.runtime.store  # type: ignore[attr-defined]
-    assert store.frame("SELECT count(*) AS n FROM main.web_sessions")["n"][0] == 0
+    with closing(sqlite3.connect(control.control_path(store.path))) as con:
+        assert con.execute("SELECT count(*) FROM web_sessions").fetchone() == (0,)
 
 
 def test_an_admin_lists_and_revokes_sessions(fresh: TestClient) -> None:
@@ -256,18 +260,20 @@ def test_a_password_guess_cannot_log_in_after_many_failures(fresh: TestClient) -
         assert final == 303
 
 
-def test_a_read_only_store_keeps_sessions_in_private_files(
+def test_a_read_only_store_keeps_sessions_in_the_control_database(
         web_data: WebData, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(keys.ENV_KEY, raising=False)
     monkeypatch.delenv("PARITY_WEB_SECRET_KEY", raising=False)
     db = tmp_path / "ro.duckdb"
-    db.write_bytes(web_data.db.read_bytes())
+    web_data.copy_to(db)
     settings = WebSettings(db=db, read_only=True, cache_dir=tmp_path / "shared")
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         assert login(client, ROLE_USER["admin"]).status_code == 303
-        files = list((tmp_path / "shared" / "sessions").glob("*.json"))
-        assert len(files) == 1 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
-        assert ROLE_USER["admin"] in files[0].read_text()
+        # the session is a row of the control database beside the store, read back here
+        # with sqlite3 itself
+        with closing(sqlite3.connect(db.with_name("ro.control.sqlite"))) as con:
+            rows = con.execute("SELECT name, length(session_hash) FROM web_sessions").fetchall()
+        assert rows == [(ROLE_USER["admin"], 64)]
         assert [s["name"] for s in client.get("/api/admin/sessions").json()["sessions"]] \
             == [ROLE_USER["admin"]]
         page = client.get("/admin/releases")
@@ -278,11 +284,12 @@ def test_a_read_only_store_keeps_sessions_in_private_files(
         assert_error(res, 409, "read_only")
         saved = dict(client.cookies)
         client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
-        assert not list((tmp_path / "shared" / "sessions").glob("*.json"))
+        with closing(sqlite3.connect(db.with_name("ro.control.sqlite"))) as con:
+            assert con.execute("SELECT count(*) FROM web_sessions").fetchone() == (0,)
         client.cookies.clear()
         client.cookies.update(saved)
         assert_error(client.get("/api/me"), 401, "unauthenticated")
-        # failures are still throttled (counted in this process)
+        # failures are still throttled (counted in the control database)
         for _ in range(sessions.FREE_FAILURES):
             assert login(client, ROLE_USER["public"], "wrong-password").status_code == 401
         assert login(client, ROLE_USER["public"]).status_code == 429

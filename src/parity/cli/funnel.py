@@ -178,7 +178,7 @@ def funnel(
 
     settings = Settings.load({"db": db})
     actor = Actor(as_ or getpass.getuser(), role, purpose=purpose)  # type: ignore[arg-type]
-    with open_store(settings.db, read_only=purpose is None, create=False) as store:
+    with open_store(settings.db, read_only=True, create=False) as store:
         report = funnel_report(store, by, strata=strata, year_from=year_from, year_to=year_to,
                                where=where or [], reference=reference, decompose=decompose,
                                trend=trend, actor=actor if purpose is not None else None)

@@ -24,8 +24,8 @@ from parity.core.output import Result, data_as_of
 from parity.core.settings import Settings
 
 AsOption = Annotated[
-    str | None, typer.Option("--as", help="Your name, written to the release and audit logs "
-                                          "(default: your login name).")]
+    str | None, typer.Option("--as", help="A name you declare, written to the release log and beside "
+                                          "your login name in the audit log.")]
 
 
 def _name(value: str | None) -> str:
@@ -99,7 +99,9 @@ def audit(
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
-    """Show the audit log of self-identification reads and releases; --verify checks it."""
+    """Show the audit log (self-identification reads, releases, dashboard views, logins,
+    account changes); --verify checks it against the heads recorded outside it. Reading
+    the log is itself logged."""
     from parity.core.disclosure import Actor, audit_log
     from parity.core.store import open_store
 
@@ -108,11 +110,16 @@ def audit(
     with open_store(settings.db, read_only=True) as store:
         frame = audit_log.entries(store, actor)
         check = audit_log.verify(store) if verify else None
+        audit_log.append(store, actor, "audit",
+                         "audit log: verified" if verify else "audit log: read",
+                         detail={"entries": frame.height,
+                                 "verified": None if check is None else check.ok})
         as_of = data_as_of(store)
     shown = frame.tail(limit) if limit else frame
     notes = [] if check is None else [
-        f"Audit log intact: {check.entries} entries; head {check.head}." if check.ok
-        else f"Audit log broken: {check.reason}."]
+        f"Audit log intact: {check.entries} entries; head {check.head}; checked against "
+        f"{check.heads_checked} head(s) recorded outside the log." if check.ok
+        else f"Audit log broken ({check.cause}): {check.reason}."]
     result = Result(f"Audit log of {settings.db} ({frame.height} entries)",
                     {"db": str(settings.db), "limit": limit, "verify": verify},
                     {"audit_log": shown}, notes, as_of)
@@ -128,7 +135,8 @@ def audit(
 
     emit(result, fmt, output, show=show)
     if check is not None and not check.ok:
-        err.print(f"[bold red]Audit log broken:[/] {check.reason}.", highlight=False)
+        err.print(f"[bold red]Audit log broken ({check.cause}):[/] {check.reason}.",
+                  highlight=False)
         raise typer.Exit(6)
 
 

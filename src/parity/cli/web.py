@@ -12,6 +12,7 @@ from parity.cli.render import DbOption, err, friendly_errors, out, print_table
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
+    from parity.core.store import Store
     from parity.web.config import WebSettings
 
 #: One account per role for a demo store: (name, role, nationality, entity).
@@ -96,7 +97,18 @@ def _no_accounts_hint(accounts: int, db: Path) -> None:
         err.print("This store has no dashboard accounts yet. Create some with:\n"
                   f"  parity users demo --db {db}      (one account per role, for a demo)\n"
                   f"  parity users add NAME --role analyst --db {db}\n"
-                  "(stop the server first: it holds the store while it runs).", highlight=False)
+                  "(this works while the server runs: it lets go of the store for the change).",
+                  highlight=False)
+
+
+def _log_change(store: Store, action: str, name: str, **detail: object) -> None:
+    """An account change made from the command line, in the audit log (the actor is the
+    operating-system user, acting as admin)."""
+    from parity.core.disclosure import Actor, audit_log
+
+    user = audit_log.os_user()
+    audit_log.append(store, Actor(user, "admin"), action, f"account '{name}'",
+                     detail={"channel": "cli", "account": name, **detail})
 
 
 @users_app.command("add")
@@ -120,6 +132,9 @@ def users_add(
     with open_store(_store_path(db), create=False) as store:
         chosen = users.add_user(store, name, role, password, nationality, entity)
         issued = users.issue_token(store, name, "parity users add") if token else None
+        _log_change(store, "account_added", name, role=role)
+        if issued:
+            _log_change(store, "token_issued", name)
     out.print(f"Created {name} ({role}).")
     if password is None:
         out.print(f"Password: {chosen}")
@@ -153,6 +168,7 @@ def users_remove(name: Annotated[str, typer.Argument(help="User name.")], db: Db
 
     with open_store(_store_path(db), create=False) as store:
         users.remove_user(store, name)
+        _log_change(store, "account_removed", name)
     out.print(f"Removed {name}.")
 
 
@@ -167,6 +183,7 @@ def users_token(name: Annotated[str, typer.Argument(help="User name.")],
 
     with open_store(_store_path(db), create=False) as store:
         token = users.issue_token(store, name, label)
+        _log_change(store, "token_issued", name)
     out.print(f"API token for {name} (shown once): {token}")
 
 
@@ -193,6 +210,7 @@ def users_demo(db: DbOption = None) -> None:
             if role == "manager":
                 demo_entity = entity or "DPPA"
             password = users.add_user(store, name, role, None, nationality, demo_entity)
+            _log_change(store, "account_added", name, role=role, demo=True)
             rows.append({"user": name, "role": role, "scope": nationality or demo_entity or "",
                          "password": password})
     import polars as pl

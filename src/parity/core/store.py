@@ -8,6 +8,7 @@ VARCHAR. Self-identification data live in the separate ``restricted`` schema.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from parity.core import model, reference
+from parity.core import model, reference, schema, sharing
 from parity.core.errors import EmptyStoreError, StoreError, StoreLockedError
 
 SCHEMA_VERSION = 2
@@ -77,16 +78,7 @@ def copy_join(table: model.Table, alias: str) -> str:
     return f"LEFT JOIN {source.qualified_name} src ON {on}"
 
 
-_BOOKKEEPING = [
-    """CREATE TABLE IF NOT EXISTS main.loads (
-        load_id INTEGER, file VARCHAR, sha256 VARCHAR, table_name VARCHAR,
-        rows_read BIGINT, rows_loaded BIGINT, rows_new BIGINT, rows_quarantined BIGINT,
-        loaded_at TIMESTAMP)""",
-    """CREATE TABLE IF NOT EXISTS main.quarantine (
-        load_id INTEGER, file VARCHAR, table_name VARCHAR, row_number BIGINT,
-        column_name VARCHAR, value VARCHAR, reason VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS main.meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
-]
+_BOOKKEEPING = [t.ddl() for t in (schema.LOADS, schema.QUARANTINE, schema.META)]
 
 
 class Store:
@@ -96,10 +88,15 @@ class Store:
         self.path = path
         self.con = con
         self.read_only = read_only
+        #: Set while this writer waited for a dashboard: removed when the store is closed.
+        self.writer_marker: Path | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
         self.con.close()
+        if self.writer_marker is not None:
+            sharing.withdraw(self.writer_marker)
+            self.writer_marker = None
 
     def __enter__(self) -> Store:
         return self
@@ -259,39 +256,24 @@ def open_store(path: Path | str, read_only: bool = False, create: bool = True) -
             f"The folder {path.parent} for the store {path} does not exist.",
             "Create it or choose another --db path.",
         )
-    try:
-        con = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.IOException as exc:
-        text = str(exc)
-        if "lock" in text.lower():
-            pid = _LOCK_PID.search(text)
-            who = f" (process {pid.group(1)})" if pid else ""
-            raise StoreLockedError(
-                f"The store {path} is in use by another program{who}.",
-                "Wait for it to finish or close it, then run the command again.",
-            ) from exc
-        raise StoreError(f"The store {path} cannot be opened: {text}.") from exc
-    except duckdb.Error as exc:
-        raise StoreError(
-            f"The file {path} is not a Parity store (DuckDB could not open it: {exc}).",
-            "Pass --db with the path of a Parity store or a new file name.",
-        ) from exc
+    con, marker = _connect(path, read_only)
     store = Store(path, con, read_only)
+    store.writer_marker = marker
     if not read_only:
         try:
             store.ensure_schema()
         except BaseException:
-            con.close()
+            store.close()
             raise
     elif not store.has_schema():
-        con.close()
+        store.close()
         raise StoreError(
             f"The file {path} is a DuckDB file but not a Parity store.",
             "Pass --db with the path of a Parity store.",
         )
     elif store.schema_version() < SCHEMA_VERSION:
         # An older store opened read-only: upgrade it once through a writable connection.
-        con.close()
+        store.close()
         try:
             open_store(path).close()
         except StoreError:
@@ -301,9 +283,57 @@ def open_store(path: Path | str, read_only: bool = False, create: bool = True) -
         try:
             store.check_version()
         except StoreError:
-            con.close()
+            store.close()
             raise
     return store
+
+
+def _connect(path: Path, read_only: bool) -> tuple[duckdb.DuckDBPyConnection, Path | None]:
+    """Open the file; when a dashboard holds it, ask it to let go and wait (see
+    :mod:`parity.core.sharing`). Returns the connection and the writer marker left."""
+    marker: Path | None = None
+    deadline: float | None = None
+    try:
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=read_only), marker
+            except duckdb.IOException as exc:
+                text = str(exc)
+                if "lock" not in text.lower():
+                    raise StoreError(f"The store {path} cannot be opened: {text}.") from exc
+                pid = _LOCK_PID.search(text)
+                served = pid is not None and sharing.is_serving(path, int(pid.group(1)))
+                if not served and deadline is None:
+                    who = f" (process {pid.group(1)})" if pid else ""
+                    raise StoreLockedError(
+                        f"The store {path} is in use by another program{who}.",
+                        "Wait for it to finish or close it, then run the command again. (A "
+                        "dashboard started with 'parity serve' does not block commands: they "
+                        "read while it runs, and a load waits for it to let go.)") from exc
+                if deadline is None:
+                    wait = sharing.wait_seconds()
+                    deadline = time.monotonic() + wait
+                    if not read_only:
+                        marker = sharing.announce_writer(path)
+                    sharing.tell(f"The store {path} is being served by 'parity serve' (process "
+                                 f"{pid.group(1) if pid else '?'}); waiting for it to let go "
+                                 f"(at most {wait:.0f} s)…")
+                if time.monotonic() > deadline:
+                    raise StoreLockedError(
+                        f"The store {path} is still held by 'parity serve' (process "
+                        f"{pid.group(1) if pid else '?'}) after {sharing.wait_seconds():.0f} s.",
+                        "Run the command again when the dashboard is less busy, set "
+                        "PARITY_SERVE_WAIT to wait longer, or stop the dashboard.") from exc
+                sharing.pause()
+            except duckdb.Error as exc:
+                raise StoreError(
+                    f"The file {path} is not a Parity store (DuckDB could not open it: {exc}).",
+                    "Pass --db with the path of a Parity store or a new file name.",
+                ) from exc
+    except BaseException:
+        if marker is not None:
+            sharing.withdraw(marker)
+        raise
 
 
 def _old_store_message(path: Path) -> tuple[str, str]:

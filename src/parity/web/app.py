@@ -16,8 +16,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
-from parity.core.errors import ParityError
+from parity.core.errors import ParityError, StoreLockedError
 from parity.core.store import Store
 from parity.web import routes_admin, routes_admin_log, routes_auth, routes_views
 from parity.web.config import WebSettings
@@ -25,6 +26,7 @@ from parity.web.context import bare_ctx, wants_json
 from parity.web.errors import NotAuthenticated, WebError, from_exception
 from parity.web.headers import SecurityHeaders
 from parity.web.i18n import N_
+from parity.web.lease import HoldStore
 from parity.web.runtime import STATIC_DIR, Runtime
 from parity.web.security import Authenticator
 from parity.web.views import registry
@@ -36,6 +38,10 @@ def _answer(request: Request, err: WebError) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return ctx.finish(RedirectResponse(ctx.url("/login", next=target), status_code=303))
     return ctx.error(err)
+
+
+def _refuse(scope: Scope, exc: StoreLockedError) -> Response:
+    return _answer(Request(scope), from_exception(exc))
 
 
 def create_app(settings: WebSettings | None = None, *, store: Store | None = None,
@@ -62,6 +68,9 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     app = FastAPI(title="Parity", docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=lifespan)
     app.state.runtime = runtime
+    if runtime.lease is not None:
+        app.add_middleware(HoldStore, lease=runtime.lease, refuse=_refuse)
+    # Added last, so outermost: the headers are on every answer, the lease's 503 included.
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(routes_auth.router)

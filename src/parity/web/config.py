@@ -30,6 +30,11 @@ class WebSettings(BaseModel):
         default=False,
         description="Open the store read-only (needed when several worker processes share it).",
     )
+    audit_views: bool = Field(
+        default=True,
+        description="Write every view, JSON answer and download of a signed-in user to the audit "
+                    "log (views of restricted data are always logged).",
+    )
     public_access: bool = Field(
         default=False,
         description="Let anonymous visitors see what the public audience may see, without logging in.",

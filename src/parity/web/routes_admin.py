@@ -1,8 +1,10 @@
 """Account administration for the admin role: list, add, remove, issue API tokens; list
 and revoke sessions (page and JSON twin).
 
-While the server runs it holds the store's lock, so these pages are how accounts change
-without stopping it (``parity users`` needs the store free).
+The server serves the store read-only; for each change it lets go of the store, writes
+through a short-lived writable connection and reopens it (``parity users`` also works while
+the server runs: it waits for the server to let go). With ``read_only`` set, accounts
+cannot change here.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 
-from parity.web import users
+from parity.web import access, users
 from parity.web.context import Ctx, make_ctx, wants_json
 from parity.web.errors import WebError
 from parity.web.i18n import N_, gettext
@@ -33,7 +35,7 @@ def _admin(request: Request) -> tuple[Ctx, User]:
 
 
 def _writable(ctx: Ctx) -> None:
-    if ctx.runtime.store.read_only:
+    if not ctx.runtime.writable:
         raise WebError(409, "read_only", N_("The store is open read-only, so accounts cannot change."),
                        N_("Stop the server and use 'parity users', or serve the store read-write."))
 
@@ -58,10 +60,11 @@ def add_account(request: Request, username: Annotated[str, Form()], role: Annota
     ctx, user = _admin(request)
     ctx.runtime.security.check_csrf(request, csrf_token)
     _writable(ctx)
-    password = users.add_user(ctx.runtime.store, username.strip(), role,
-                              nationality=(nationality or "").strip() or None,
-                              entity=(entity or "").strip() or None)
+    password = ctx.runtime.write(lambda store: users.add_user(
+        store, username.strip(), role, nationality=(nationality or "").strip() or None,
+        entity=(entity or "").strip() or None))
     ctx.runtime.security.directory.forget()
+    access.account_changed(ctx, user, "account_added", username.strip())
     return _page(ctx, user, created={"name": username.strip(), "password": password})
 
 
@@ -74,9 +77,10 @@ def remove_account(name: str, request: Request,
     if name == user.name:
         raise WebError(400, "invalid_input", N_("You cannot remove your own account."),
                        N_("Ask another administrator to do it."))
-    users.remove_user(ctx.runtime.store, name)
+    ctx.runtime.write(lambda store: users.remove_user(store, name))
     ctx.runtime.security.revoke_user(name)
     ctx.runtime.security.directory.forget()
+    access.account_changed(ctx, user, "account_removed", name)
     return _page(ctx, user, removed=name)
 
 
@@ -86,7 +90,9 @@ def new_token(name: str, request: Request,
     ctx, user = _admin(request)
     ctx.runtime.security.check_csrf(request, csrf_token)
     _writable(ctx)
-    token = users.issue_token(ctx.runtime.store, name, label="issued on the accounts page")
+    token = ctx.runtime.write(
+        lambda store: users.issue_token(store, name, label="issued on the accounts page"))
+    access.account_changed(ctx, user, "token_issued", name)
     return _page(ctx, user, token={"name": name, "token": token})
 
 

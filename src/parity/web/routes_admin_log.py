@@ -46,7 +46,7 @@ def _releases_answer(ctx: Ctx, user: User, status: int = 200, **extra: Any) -> R
                     for r in rows]
         return ctx.finish(JSONResponse({"releases": problems, **extra}, status_code=status))
     return ctx.render("admin_releases.html", status=status, viewer=user, releases=rows,
-                      audiences=RELEASE_AUDIENCES, writable=not ctx.runtime.store.read_only,
+                      audiences=RELEASE_AUDIENCES, writable=ctx.runtime.writable,
                       folder=str(releases_dir(ctx.runtime.settings)),
                       page_title=gettext(ctx.lang, "Releases"), **extra)
 
@@ -68,7 +68,7 @@ def make_release(request: Request, audience: Annotated[str, Form()],
     ctx, user = _admin(request)
     runtime = ctx.runtime
     runtime.security.check_csrf(request, csrf_token)
-    if runtime.store.read_only:
+    if not runtime.writable:
         raise WebError(409, "read_only", N_("The store is open read-only, so no release can be made."),
                        N_("Use 'parity release', or serve the store read-write."))
     target = release_audience(audience, (nationality or "").strip() or None,
@@ -80,8 +80,9 @@ def make_release(request: Request, audience: Annotated[str, Form()],
                        N_("Use letters, digits, '.', '_' or '-' (no '/'), or leave it empty."))
     out_dir = releases_dir(runtime.settings) / name
     actor = Actor(user.name, "admin", purpose=(purpose or "").strip() or None)
-    with runtime.write_lock:
-        made = publish(runtime.store, target, actor, out_dir)
+    # The lease lets go of the read-only store, publishes through a writable one and
+    # reopens it (the release log is in the store).
+    made = runtime.write(lambda store: publish(store, target, actor, out_dir))
     runtime.state.bump()
     done = {"release_id": made.release_id, "audience": target.key, "folder": str(out_dir),
             "tables": [t.name for t in made.tables], "notes": list(made.notes)}
@@ -97,7 +98,8 @@ def audit(request: Request) -> Response:
         frame = audit_log.entries(store, Actor(user.name, "admin"))
         check = audit_log.verify(store)
     verification = {"ok": check.ok, "entries": check.entries, "head": check.head,
-                    "first_bad": check.first_bad, "reason": check.reason}
+                    "first_bad": check.first_bad, "reason": check.reason,
+                    "cause": check.cause, "heads_checked": check.heads_checked}
     entries = frame.reverse().to_dicts()
     if wants_json(request):
         return ctx.finish(JSONResponse({"verification": verification, "entries": entries}))

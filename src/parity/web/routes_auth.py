@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from parity.core.disclosure import Actor, audit_log
+from parity.core.disclosure import release_log
 from parity.core.errors import ParityError
-from parity.web import sessions
+from parity.web import access, sessions
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import NotAuthenticated
 from parity.web.i18n import gettext
@@ -47,15 +47,11 @@ def login_page(request: Request, next: str | None = None) -> Response:
 
 
 def _record(ctx: Ctx, action: str, name: str, what: str) -> None:
-    """A failed or refused login: in the server log, and in the audit log when the store
-    is writable (a read-only store cannot take entries)."""
+    """A failed or refused login: in the server log and in the audit log (the control
+    database takes entries whether the store is served read-only or not)."""
     log.warning("%s: user %r, %s", action, name, what)
-    store = ctx.runtime.store
-    if store.read_only:
-        return
     try:
-        with ctx.runtime.write_lock:
-            audit_log.append(store, Actor(name[:64].strip() or "(empty)", "public"), action, what)
+        access.login_refused(ctx, name, action, why=what)
     except ParityError as exc:
         log.warning("The %s entry could not be written to the audit log: %s", action, exc.message)
 
@@ -119,4 +115,5 @@ def me(request: Request) -> Response:
 def healthz(request: Request) -> Response:
     runtime = request.app.state.runtime
     state = runtime.state.current()
-    return JSONResponse({"status": "ok", "store_loads": state[1]})
+    return JSONResponse({"status": "ok", "store_loads": state[1],
+                         "data_version": release_log.data_version(runtime.store)})

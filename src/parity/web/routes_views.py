@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from parity.core.output import Result, frame_to_csv, to_xlsx
+from parity.web import access
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import Forbidden, NotFound
 from parity.web.i18n import N_
@@ -46,6 +47,7 @@ async def view_page(slug: str, request: Request) -> Response:
     user = ctx.viewer()
     view = find_view(slug, user)
     out = await answer(ctx, view, user)
+    await access.view_seen_async(ctx, view, user, "view")
     return ctx.render_view(user, out.html_body, out.charts, ctx.fmt._(view.title))
 
 
@@ -55,6 +57,7 @@ async def view_json(slug: str, request: Request) -> Response:
     user = ctx.viewer()
     view = find_view(slug, user)
     out = await answer(ctx, view, user)
+    await access.view_seen_async(ctx, view, user, "json")
     return ctx.finish(Response(out.json_body, media_type="application/json"))
 
 
@@ -69,6 +72,7 @@ def download(slug: str, name: str, ext: str, request: Request) -> Response:
         raise NotFound(N_("There is no such table to download."),
                        N_("Use the download links on the view's page."))
     frame = data[name]
+    access.view_seen(ctx, view, user, "download", f"{name}.{ext}")
     filename = f"parity-{view.slug}-{name}.{ext}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if ext == "csv":

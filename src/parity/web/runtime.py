@@ -6,10 +6,11 @@ import hashlib
 import logging
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
+from typing import TypeVar
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -18,10 +19,12 @@ from parity.core.store import Store, open_store
 from parity.web import i18n, keys, sessions, users
 from parity.web.cache import StoreState, TableCache
 from parity.web.config import WebSettings
+from parity.web.lease import Lease
 from parity.web.security import Authenticator, Security
 from parity.web.shared import SharedFolder
 
 log = logging.getLogger("parity.web")
+T = TypeVar("T")
 
 STATIC_DIR = Path(str(files("parity.web").joinpath("static")))
 #: Files that scripts/setup.sh copies from npm packages; the charts need them.
@@ -67,6 +70,8 @@ class Runtime:
     state: StoreState
     templates: Environment
     owns_store: bool
+    #: The server's hold on a store it opened itself (None for a store handed in).
+    lease: Lease | None = None
     #: View pages' frames by language, role, address and title (see Ctx.render_view).
     frames: dict[tuple[object, ...], tuple[str, str, str]] = field(default_factory=dict)
     #: Held while writing through the store's main connection (audit log, releases).
@@ -87,25 +92,46 @@ class Runtime:
                         keys.key_path(settings))
             key = secrets.token_urlsafe(48)
         directory = users.Directory(store)
-        if store.read_only and settings.cache_dir is None:
-            log.warning("The store is read-only and no cache_dir is set: sessions are known to "
-                        "this process only and end when it stops (several workers need a "
-                        "shared cache_dir).")
         missing = vendored_assets_missing()
         if missing:
             log.warning("Chart scripts are missing from %s (%s): run scripts/setup.sh; pages show "
                         "their data tables without charts.", STATIC_DIR / "vendor", ", ".join(missing))
         shared = SharedFolder(settings.cache_dir, store_identity(store)) \
             if settings.cache_dir is not None else None
-        return cls(settings=settings, store=store,
-                   security=Security(settings, directory, key,
-                                     sessions.open_book(store, settings.cache_dir),
-                                     tuple(authenticators)),
-                   cache=TableCache(settings.cache_entries, shared,
-                                    settings.cache_mib * 2**20 or None), state=StoreState(store),
-                   templates=template_env(), owns_store=owns)
+        if owns and not store.read_only:
+            # Accounts and key are in place: serve read-only from now on, so that commands
+            # and the Python API read the store while the dashboard runs (see lease.py).
+            store.close()
+            store = open_store(settings.db, read_only=True, create=False)
+            directory.store = store
+        state = StoreState(store)
+        runtime = cls(settings=settings, store=store,
+                      security=Security(settings, directory, key,
+                                        sessions.open_book(store, settings.cache_dir),
+                                        tuple(authenticators)),
+                      cache=TableCache(settings.cache_entries, shared,
+                                       settings.cache_mib * 2**20 or None), state=state,
+                      templates=template_env(), owns_store=owns)
+        if owns:
+            runtime.lease = Lease(store, on_reopen=state.bump)
+        return runtime
+
+    @property
+    def writable(self) -> bool:
+        """Whether accounts may change (not when serving with read_only)."""
+        if self.lease is not None:
+            return not self.settings.read_only
+        return not self.store.read_only
+
+    def write(self, change: Callable[[Store], T]) -> T:
+        """Run ``change`` on a writable store (the lease lets go of its read-only one)."""
+        if self.lease is not None:
+            return self.lease.write(change)
+        return change(self.store)
 
     def close(self) -> None:
         self.security.book.close()
-        if self.owns_store:
+        if self.lease is not None:
+            self.lease.close()
+        elif self.owns_store:
             self.store.close()

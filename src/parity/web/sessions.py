@@ -12,34 +12,22 @@ then 2 s, 4 s, … doubling with each further failure, at most :data:`MAX_DELAY`
 A success clears the account's count; counts are forgotten :data:`FORGET_AFTER` seconds
 after the last failure. Refused attempts do not lengthen the delay.
 
-Where records live: in the store's tables below when the store is writable; when it is
-read-only, in files of a private folder (the workers' shared folder under
-``parity serve --workers``, so every worker knows every session), with failure counts
-kept per process.
+Where records live: in the control database beside the store (``<stem>.control.sqlite``,
+tables ``web_sessions`` and ``web_login_failures`` declared in :mod:`parity.core.schema`),
+which every worker process and command may write while the store is served read-only, so
+every worker knows every session and every failure count.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import shutil
-import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
+from parity.core import control, schema
 from parity.core.store import Store
-
-DDL = (
-    """CREATE TABLE IF NOT EXISTS main.web_sessions (
-        session_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, created_at DOUBLE NOT NULL,
-        expires_at DOUBLE NOT NULL, address VARCHAR, agent VARCHAR)""",
-    """CREATE TABLE IF NOT EXISTS main.web_login_failures (
-        key VARCHAR PRIMARY KEY, failures INTEGER NOT NULL, last_failure_at DOUBLE NOT NULL)""",
-)
 
 #: Failed logins allowed without delay, per account and per address.
 FREE_FAILURES = 5
@@ -98,153 +86,89 @@ class Book(Protocol):
     def close(self) -> None: ...
 
 
-class StoreBook:
-    """Sessions and counts in the store's tables (a writable store)."""
+class ControlBook:
+    """Sessions and failure counts in the control database beside the store (an SQLite
+    file every process may write: each worker of ``parity serve --workers`` sees every
+    session, and a store served read-only keeps them too)."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        with store.cursor() as cur:
-            for stmt in DDL:
-                cur.execute(stmt)
+    def __init__(self, store_path: Path) -> None:
+        self.con, self.lock = control.Shared.get(store_path)
+        with self.lock:
+            for table in (schema.WEB_SESSIONS, schema.WEB_LOGIN_FAILURES):
+                self.con.execute(table.ddl())
 
-    def add(self, record: SessionRecord) -> None:
-        with self.store.cursor() as cur:
-            cur.execute("DELETE FROM main.web_sessions WHERE expires_at < ?", [time.time()])
-            cur.execute("INSERT INTO main.web_sessions VALUES (?, ?, ?, ?, ?, ?)",
-                        list(asdict(record).values()))
+    def _rows(self, sql: str, args: list[object]) -> list[tuple[object, ...]]:
+        with self.lock:
+            return self.con.execute(sql, args).fetchall()
 
-    def get(self, session_hash: str) -> SessionRecord | None:
-        with self.store.cursor() as cur:
-            row = cur.execute("SELECT * FROM main.web_sessions WHERE session_hash = ? "
-                              "AND expires_at > ?", [session_hash, time.time()]).fetchone()
-        return SessionRecord(*row) if row else None
-
-    def active(self) -> list[SessionRecord]:
-        with self.store.cursor() as cur:
-            rows = cur.execute("SELECT * FROM main.web_sessions WHERE expires_at > ? "
-                               "ORDER BY created_at DESC", [time.time()]).fetchall()
-        return [SessionRecord(*row) for row in rows]
-
-    def _delete(self, where: str, value: str) -> int:
-        with self.store.cursor() as cur:
-            row = cur.execute(f"SELECT count(*) FROM main.web_sessions WHERE {where}",
-                              [value]).fetchone()
-            cur.execute(f"DELETE FROM main.web_sessions WHERE {where}", [value])
-        return int(row[0]) if row else 0
-
-    def revoke(self, session_id: str) -> int:
-        if len(session_id) < ID_LENGTH:
-            return 0
-        return self._delete("starts_with(session_hash, ?)", session_id)
-
-    def revoke_user(self, name: str) -> int:
-        return self._delete("name = ?", name)
-
-    def failures(self, key: str) -> tuple[int, float]:
-        with self.store.cursor() as cur:
-            row = cur.execute("SELECT failures, last_failure_at FROM main.web_login_failures "
-                              "WHERE key = ?", [key]).fetchone()
-        return (int(row[0]), float(row[1])) if row else (0, 0.0)
-
-    def fail(self, key: str, now: float) -> int:
-        with self.store.cursor() as cur:
-            cur.execute("DELETE FROM main.web_login_failures WHERE last_failure_at < ?",
-                        [now - FORGET_AFTER])
-            row = cur.execute(
-                "INSERT INTO main.web_login_failures VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
-                "SET failures = CASE WHEN ? - web_login_failures.last_failure_at > ? THEN 1 "
-                "ELSE web_login_failures.failures + 1 END, last_failure_at = excluded.last_failure_at "
-                "RETURNING failures", [key, now, now, FORGET_AFTER]).fetchone()
-        return int(row[0]) if row else 1
-
-    def reset(self, key: str) -> None:
-        with self.store.cursor() as cur:
-            cur.execute("DELETE FROM main.web_login_failures WHERE key = ?", [key])
-
-    def close(self) -> None:
-        return None
-
-
-class FolderBook:
-    """Sessions as files of a private folder (shared by worker processes); counts in memory."""
-
-    def __init__(self, folder: Path | None) -> None:
-        self._temp = folder is None
-        self.folder = Path(tempfile.mkdtemp(prefix="parity-sessions-")) if folder is None \
-            else folder / "sessions"
-        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._counts: dict[str, tuple[int, float]] = {}
-        self._lock = threading.Lock()
-
-    def _path(self, session_hash: str) -> Path:
-        return self.folder / f"{session_hash}.json"
+    def _write(self, *statements: tuple[str, list[object]]) -> list[tuple[object, ...]]:
+        with self.lock:
+            self.con.execute("BEGIN IMMEDIATE")
+            try:
+                rows: list[tuple[object, ...]] = []
+                for sql, args in statements:
+                    rows = self.con.execute(sql, args).fetchall()
+                self.con.execute("COMMIT")
+            except BaseException:
+                self.con.execute("ROLLBACK")
+                raise
+            return rows
 
     def add(self, record: SessionRecord) -> None:
-        part = self.folder / f".{record.session_hash}.part"
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(asdict(record), fh)
-        os.replace(part, self._path(record.session_hash))
-
-    def _load(self, path: Path) -> SessionRecord | None:
-        try:
-            record = SessionRecord(**json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError):
-            return None
-        if record.expires_at <= time.time():
-            path.unlink(missing_ok=True)
-            return None
-        return record
+        self._write((f"DELETE FROM {_SESSIONS} WHERE expires_at < ?", [time.time()]),
+                    (f"INSERT INTO {_SESSIONS} VALUES (?, ?, ?, ?, ?, ?)",
+                     list(asdict(record).values())))
 
     def get(self, session_hash: str) -> SessionRecord | None:
-        if len(session_hash) != 64 or not session_hash.isalnum():
-            return None
-        return self._load(self._path(session_hash))
+        rows = self._rows(f"SELECT * FROM {_SESSIONS} WHERE session_hash = ? AND expires_at > ?",
+                          [session_hash, time.time()])
+        return SessionRecord(*rows[0]) if rows else None  # type: ignore[arg-type, call-overload]
 
     def active(self) -> list[SessionRecord]:
-        found = (self._load(p) for p in self.folder.glob("*.json"))
-        return sorted((r for r in found if r), key=lambda r: -r.created_at)
+        rows = self._rows(f"SELECT * FROM {_SESSIONS} WHERE expires_at > ? "
+                          "ORDER BY created_at DESC", [time.time()])
+        return [SessionRecord(*row) for row in rows]  # type: ignore[arg-type, call-overload]
+
+    def _delete(self, where: str, args: list[object]) -> int:
+        rows = self._write((f"DELETE FROM {_SESSIONS} WHERE {where} RETURNING session_hash", args))
+        return len(rows)
 
     def revoke(self, session_id: str) -> int:
         if len(session_id) < ID_LENGTH or not session_id.isalnum():
             return 0
-        gone = list(self.folder.glob(f"{session_id}*.json"))
-        for path in gone:
-            path.unlink(missing_ok=True)
-        return len(gone)
+        return self._delete("substr(session_hash, 1, ?) = ?", [len(session_id), session_id])
 
     def revoke_user(self, name: str) -> int:
-        mine = [r for r in self.active() if r.name == name]
-        for r in mine:
-            self._path(r.session_hash).unlink(missing_ok=True)
-        return len(mine)
+        return self._delete("name = ?", [name])
 
     def failures(self, key: str) -> tuple[int, float]:
-        return self._counts.get(key, (0, 0.0))
+        rows = self._rows(f"SELECT failures, last_failure_at FROM {_FAILURES} WHERE key = ?", [key])
+        return (int(rows[0][0]), float(rows[0][1])) if rows else (0, 0.0)  # type: ignore[arg-type, call-overload]
 
     def fail(self, key: str, now: float) -> int:
-        with self._lock:
-            count, last = self._counts.get(key, (0, 0.0))
-            count = 1 if now - last > FORGET_AFTER else count + 1
-            if len(self._counts) > 100_000:
-                self._counts.clear()
-            self._counts[key] = (count, now)
-        return count
+        rows = self._write(
+            (f"DELETE FROM {_FAILURES} WHERE last_failure_at < ?", [now - FORGET_AFTER]),
+            (f"INSERT INTO {_FAILURES} VALUES (?, 1, ?) ON CONFLICT (key) DO UPDATE "
+             f"SET failures = CASE WHEN ? - {_FAILURES}.last_failure_at > ? THEN 1 "
+             f"ELSE {_FAILURES}.failures + 1 END, last_failure_at = excluded.last_failure_at "
+             "RETURNING failures", [key, now, now, FORGET_AFTER]))
+        return int(rows[0][0]) if rows else 1  # type: ignore[arg-type, call-overload]
 
     def reset(self, key: str) -> None:
-        self._counts.pop(key, None)
+        self._write((f"DELETE FROM {_FAILURES} WHERE key = ?", [key]))
 
     def close(self) -> None:
-        if self._temp:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        return None  # the connection is the process's shared one (control.Shared)
 
 
-def open_book(store: Store, shared_folder: Path | None) -> Book:
-    """The store's tables when it is writable, else files in ``shared_folder`` (or a folder
-    of this process)."""
-    if not store.read_only:
-        return StoreBook(store)
-    return FolderBook(shared_folder)
+_SESSIONS = schema.WEB_SESSIONS.qualified_name
+_FAILURES = schema.WEB_LOGIN_FAILURES.qualified_name
+
+
+def open_book(store: Store, shared_folder: Path | None = None) -> Book:
+    """Where this dashboard keeps its sessions: the control database beside the store
+    (``shared_folder`` is not needed: every worker opens the same file)."""
+    return ControlBook(Path(store.path))
 
 
 def wait_left(book: Book, keys: list[str], now: float) -> float:

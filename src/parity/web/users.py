@@ -19,7 +19,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from parity.core import reference
+from parity.core import reference, schema
 from parity.core.disclosure.policy import ROLES as POLICY_ROLES
 from parity.core.errors import UserInputError
 from parity.core.store import Store
@@ -32,16 +32,9 @@ ANALYST_ROLES: frozenset[str] = frozenset({"analyst"})
 TOKEN_PREFIX = "parity_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS main.web_users (
-        name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, nationality VARCHAR,
-        entity VARCHAR, password_hash VARCHAR, created_at TIMESTAMP)""",
-    """CREATE TABLE IF NOT EXISTS main.web_tokens (
-        token_hash VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, label VARCHAR,
-        created_at TIMESTAMP)""",
-    # Older versions kept the session-signing key in the store: remove it.
-    """DROP TABLE IF EXISTS main.web_secrets""",
-)
+DDL = (*(t.ddl() for t in (schema.WEB_USERS, schema.WEB_TOKENS)),
+       # Older versions kept the session-signing key in the store: remove it.
+       "DROP TABLE IF EXISTS main.web_secrets")
 
 _hasher = PasswordHasher()
 

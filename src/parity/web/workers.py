@@ -55,7 +55,7 @@ def plan(settings: WebSettings) -> Plan:
     if not settings.read_only:
         notes.append("Several workers open the store read-only (DuckDB allows one writing "
                      "process or many readers): accounts cannot change on the Accounts page; "
-                     "stop the server to use 'parity users'.")
+                     "use 'parity users', which waits for the workers to let go of the store.")
     updates: dict[str, object] = {"read_only": True}
     try:
         store = open_store(settings.db, read_only=True, create=False)

@@ -25,21 +25,12 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from parity.core import schema
 from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import CellId, decode_id, encode_id
 from parity.core.store import Store
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS main.disclosure_releases (
-        release_id VARCHAR PRIMARY KEY, seq INTEGER NOT NULL, created_at VARCHAR NOT NULL,
-        actor VARCHAR NOT NULL, role VARCHAR NOT NULL, audience VARCHAR NOT NULL,
-        audience_role VARCHAR NOT NULL, nationality VARCHAR, entity VARCHAR,
-        data_version VARCHAR NOT NULL, policy VARCHAR NOT NULL, tables VARCHAR NOT NULL,
-        out_dir VARCHAR NOT NULL, manifest_sha256 VARCHAR NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS main.disclosure_release_cells (
-        release_id VARCHAR NOT NULL, table_name VARCHAR NOT NULL, cell VARCHAR NOT NULL,
-        status VARCHAR NOT NULL, value BIGINT)""",
-)
+DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl())
 
 
 def ensure_tables(store: Store) -> None:
@@ -91,10 +82,12 @@ def hidden_cells(store: Store) -> dict[str, tuple[int, int]]:
 def data_version(store: Store | duckdb.DuckDBPyConnection) -> str:
     """A fingerprint of everything loaded into the store (changes with every new load);
     ``store`` may also be a cursor on it (one per thread)."""
-    con = store.con if isinstance(store, Store) else store
-    rows = con.execute(
-        "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
-        "ORDER BY load_id, sha256").fetchall()
+    query = "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 ORDER BY load_id, sha256"
+    if isinstance(store, Store):
+        with store.cursor() as cur:
+            rows = cur.execute(query).fetchall()
+    else:
+        rows = store.execute(query).fetchall()
     text = ";".join(f"{a}:{b}" for a, b in rows)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
