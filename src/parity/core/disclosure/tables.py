@@ -45,11 +45,18 @@ BROAD_BAND_OF: dict[str, str] = {
 }
 BROAD_BANDS: tuple[str, ...] = tuple(dict.fromkeys(BROAD_BAND_OF.values()))
 
+#: Level bands of the gender parity table: the senior bands, small in most
+#: organisations, are one band there.
+PARITY_BAND_OF: dict[str, str] = {
+    b: ("D-1 and above" if b in ("ASG/USG", "D-1/D-2") else b) for b in LEVEL_BANDS}
+PARITY_BANDS: tuple[str, ...] = tuple(dict.fromkeys(PARITY_BAND_OF.values()))
+
 #: Coarse dimensions whose values are unions of a finer dimension's values:
 #: coarse name -> (fine name, fine value -> coarse value). The auditor adds the
 #: roll-up equations between tables that use either one.
 ROLLUPS: dict[str, tuple[str, dict[str, str]]] = {
     "broad_band": ("level_band", BROAD_BAND_OF),
+    "parity_band": ("level_band", PARITY_BAND_OF),
 }
 
 
@@ -107,6 +114,9 @@ class TableSpec:
     """Self-identification tables: the dimension holding the self-identified category."""
     nonresponse: str | None = None
     """Self-identification tables: the category value meaning 'not stated'."""
+    remainder: tuple[tuple[str, str], ...] = ()
+    """(dimension, value) categories collapsed into the totals: their rows are not
+    published (the totals still count them) and they are not protected cells."""
 
     def __post_init__(self) -> None:
         for d in self.additive:
@@ -160,6 +170,13 @@ class Expanded:
     """Margin equations: parent = sum(children)."""
     order: list[tuple[CellId, CellId]]
     """(smaller, larger) pairs from nested counts."""
+
+    @property
+    def collapsed(self) -> set[CellId]:
+        """Cells of the remainder categories (see :attr:`TableSpec.remainder`)."""
+        rem = self.spec.remainder
+        return {cid for cid in self.ids.values()
+                if any(dict(cid[2]).get(d) == v for d, v in rem)} if rem else set()
 
     def cells(self) -> Iterable[tuple[int, str, CellId, int]]:
         for (i, col), cid in self.ids.items():
