@@ -35,7 +35,8 @@ def _latest_staff(db: Path) -> pl.DataFrame:
             "ORDER BY person_id").pl()
 
 
-def additions(db: Path, work: Path) -> None:
+def additions(db: Path, work: Path,
+              answers: tuple[str, str] = ("Arab or Middle Eastern", "Indigenous")) -> None:
     """3 staff, 4 self-identification answers and 2 applications, loaded as files."""
     staff = _latest_staff(db)
     new = staff.filter(pl.col("grade").is_in(["P-4", "G-5", "P-3"])).head(3).with_columns(
@@ -43,7 +44,7 @@ def additions(db: Path, work: Path) -> None:
     selfid = pl.DataFrame({
         "subject_id": ["NEW00000", "NEW00001", "NEW00002", "NEW00000"],
         "dimension": ["race_ethnicity", "race_ethnicity", "race_ethnicity", "disability"],
-        "value": ["Arab or Middle Eastern", "Indigenous", "Arab or Middle Eastern", "yes"],
+        "value": [answers[0], answers[1], answers[0], "yes"],
         "collected_date": ["2024-12-01"] * 4})
     with duckdb.connect(str(db), read_only=True) as con:
         apps = con.sql(
@@ -95,8 +96,14 @@ def build(source: Path, work: Path) -> list[Path]:
     work.mkdir(parents=True, exist_ok=True)
     db = work / "parity.duckdb"
     shutil.copy(source, db)
+    return run(db, work)
+
+
+def run(db: Path, work: Path, answers: tuple[str, str] = ("Arab or Middle Eastern",
+                                                         "Indigenous")) -> list[Path]:
+    """The four releases on the store ``db`` (changed in place)."""
     out = [release(db, work / "r1")]
-    additions(db, work)
+    additions(db, work, answers)
     out.append(release(db, work / "r2"))
     correction(db)
     out.append(release(db, work / "r3"))
@@ -108,3 +115,31 @@ def build(source: Path, work: Path) -> list[Path]:
 if __name__ == "__main__":
     for folder in build(Path(sys.argv[1]), Path(sys.argv[2])):
         print(folder)
+
+
+#: What an attacker told about the sequence knows: additions only grow every count, the
+#: correction only removed rows, the new snapshot replaced the staff stock (no
+#: assumption) and left the applications as they were.
+TOLD = {(0, "staff_latest"): 1, (0, "geo_staff_latest"): 1, (0, "applications_pplus"): 1,
+        (1, "staff_latest"): -1, (1, "geo_staff_latest"): -1, (1, "applications_pplus"): -1,
+        (2, "staff_latest"): 0, (2, "geo_staff_latest"): 0, (2, "applications_pplus"): 1}
+
+
+def truth(db: Path, folders: list[Path]) -> tuple[dict, dict]:
+    """True values and statuses of every released cell, from the store's release log
+    (to judge the attack only; the attacker never reads them)."""
+    import json
+
+    index = {str(f): i for i, f in enumerate(folders)}
+    values: dict = {}
+    status: dict = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "SELECT r.out_dir, c.cell, c.status, c.held FROM main.disclosure_release_cells c "
+            "JOIN main.disclosure_releases r USING (release_id)").fetchall()
+    for out, cell, st, held in rows:
+        u, m, pairs = json.loads(cell)
+        key = (index[out], (u, m, tuple(tuple(p) for p in pairs)))
+        values[key] = held
+        status[key] = st
+    return values, status

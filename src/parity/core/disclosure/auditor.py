@@ -33,6 +33,8 @@ class LinkedSystem:
 
     values: dict[CellId, int] = field(default_factory=dict)
     tables_of: dict[CellId, set[str]] = field(default_factory=dict)
+    weight: dict[CellId, int] = field(default_factory=dict)
+    """the largest weight of a table holding the cell (cost of hiding it)"""
     depth: dict[CellId, int] = field(default_factory=dict)
     """the most dimensions of a table holding the cell (complements prefer deep tables)"""
     equations: list[tuple[CellId, tuple[CellId, ...]]] = field(default_factory=list)
@@ -79,6 +81,7 @@ def link(tables: Sequence[Expanded]) -> LinkedSystem:
             system.values[cid] = value
             system.tables_of.setdefault(cid, set()).add(t.spec.name)
             system.depth[cid] = max(system.depth.get(cid, 0), len(t.spec.dims))
+            system.weight[cid] = max(system.weight.get(cid, 1), t.spec.weight)
     seen: set[tuple[CellId, frozenset[CellId]]] = set()
     ineq_seen: set[tuple[CellId, CellId]] = set()
     for t in tables:

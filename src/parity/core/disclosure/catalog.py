@@ -281,6 +281,7 @@ GENDER_PARITY = TableSpec(
     domains=(("parity_band", PARITY_BANDS), ("gender", GENDER_GROUPS)),
     derived=(Derived("gender_share", "share", "staff", over="gender",
                      description="staff / all staff of the band"),),
+    weight=10,
     remainder=GENDER_REMAINDER,
 )
 GEO_NATIONALS = TableSpec(

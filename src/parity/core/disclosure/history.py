@@ -3,17 +3,18 @@
 Someone who holds two releases of the same table, made before and after new data were
 loaded, can subtract them. The attacker modelled here holds every earlier release that
 a reader of the new one may also hold (same audience; a detail audience also holds the
-public releases; a public release is held by everyone) and knows, for every cell and
-every pair of consecutive releases, the direction in which the cell moved: it did not
-fall (rows appended) or it fell (a correction). That is at least as strong as an
-attacker who assumes that counts only grow: with ``0 <= change`` on every cell, each
-change is at most the published change of every total above it.
+public releases; a public release is held by everyone) and knows, for every count of
+every counted population and every pair of consecutive releases, whether rows were
+only added (every cell grew or stayed), only removed (a correction: every cell fell
+or stayed), or both (a new snapshot: no assumption). With ``0 <= change`` on every
+cell, each change is at most the published change of every total above it, which is
+the "counts only grow" attacker; the attacker is told the truth, so it is never wrong.
 
 Each earlier release is rebuilt from the release log (every cell's status and true
 value) as tables of its own, under its own cell identities (the universe gets
 ``#release_id``); :func:`add_differences` then links every cell to the same cell of
-the next release that has it: ``later - earlier >= 0`` where the cell did not fall,
-``<= 0`` where it fell.
+the next release that has it: ``later - earlier >= 0`` after additions, ``<= 0`` after a
+correction, nothing when both happened.
 """
 
 from __future__ import annotations
@@ -126,6 +127,8 @@ def add_differences(system: LinkedSystem, history: History) -> set[CellId]:
             if tagged in system.values:
                 chains.setdefault(cid, []).append(tagged)
     keep: set[CellId] = set()
+    links: list[tuple[CellId, CellId, tuple[str, str, str]]] = []
+    signs: dict[tuple[str, str, str], set[int]] = {}
     for cid, chain in chains.items():
         if cid in system.values:
             if (history.status.get(chain[-1]) != "published"
@@ -133,10 +136,16 @@ def add_differences(system: LinkedSystem, history: History) -> set[CellId]:
                 keep.add(cid)
             chain.append(cid)
         for earlier, later in itertools.pairwise(chain):
+            group = (earlier[0], later[0], cid[1])  # (release, release, count)
+            d = system.values[later] - system.values[earlier]
+            signs.setdefault(group, set()).add((d > 0) - (d < 0))
             if (history.status.get(earlier) == "published"
                     and history.status.get(later, "current") == "published"):
                 continue
-            grew = system.values[later] >= system.values[earlier]
-            system.add_diff(later, earlier, 0.0 if grew else -math.inf,
-                            math.inf if grew else 0.0)
+            links.append((earlier, later, group))
+    for earlier, later, group in links:
+        if -1 not in signs[group]:  # only additions: nothing fell
+            system.add_diff(later, earlier, 0.0, math.inf)
+        elif 1 not in signs[group]:  # only a correction: nothing grew
+            system.add_diff(later, earlier, -math.inf, 0.0)
     return keep

@@ -120,14 +120,21 @@ def _selfid_denominators(t: Expanded, policy: DisclosurePolicy,
 
 
 def _choice_key(system: LinkedSystem, cid: CellId, width: int
-                ) -> tuple[int, int, int, int, str]:
-    """Cells that alone give the protection width first; then a cell of the most
-    detailed table (summary tables stay whole where possible); then the most detailed
-    cell (margins and totals stay published); then the smallest such count."""
+                ) -> tuple[int, int, int, int, int, str]:
+    """Cells of tables with the least weight first (see ``TableSpec.weight``); then cells
+    that alone give the protection width; then a cell of the most detailed table
+    (summary tables stay whole where possible); then the most detailed cell (margins
+    and totals stay published); then the smallest such count."""
     v = system.values[cid]
     big = v >= width
-    return (0 if big else 1, -system.depth.get(cid, 0), -len(cid[2]), v if big else -v,
-            encode_id(cid))
+    return (system.weight.get(cid, 1), 0 if big else 1, -system.depth.get(cid, 0),
+            -len(cid[2]), v if big else -v, encode_id(cid))
+
+
+def _is_margin(system: LinkedSystem, cid: CellId) -> bool:
+    """A total of the most detailed table holding the cell (hidden only as a last resort:
+    totals are linked to every summary table)."""
+    return len(cid[2]) < system.depth.get(cid, 0)
 
 
 def _closes(system: LinkedSystem, cid: CellId, suppressed: set[CellId], skip: int) -> int:
@@ -165,7 +172,8 @@ def _complete_equations(system: LinkedSystem, suppressed: set[CellId], frozen: s
             options = [c for c in cells if c not in suppressed and c not in frozen]
             if not options:
                 continue  # left to the audit, which refuses if it cannot be fixed
-            pick = min(options, key=lambda c: (-_closes(system, c, suppressed, k),
+            pick = min(options, key=lambda c: (system.weight.get(c, 1), _is_margin(system, c),
+                                                 -_closes(system, c, suppressed, k),
                                                  _choice_key(system, c, width)))
             suppressed.add(pick)
             added[pick] = "complementary"

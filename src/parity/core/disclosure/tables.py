@@ -114,6 +114,10 @@ class TableSpec:
     """Self-identification tables: the dimension holding the self-identified category."""
     nonresponse: str | None = None
     """Self-identification tables: the category value meaning 'not stated'."""
+    weight: int = 1
+    """Cost of hiding one cell of this table when complements are chosen: a summary
+    table that readers rely on (gender parity) weighs more, so that cells of detailed
+    tables are hidden in its place where either protects a cell."""
     remainder: tuple[tuple[str, str], ...] = ()
     """(dimension, value) categories collapsed into the totals: their rows are not
     published (the totals still count them) and they are not protected cells."""
