@@ -125,3 +125,50 @@ def test_a_sequence_of_releases_resists_a_differencing_attacker(write_rows, tmp_
     narrow = {v: (values[v], iv) for v, iv in guess.items()
               if iv is not None and iv[1] - iv[0] < WIDTH and iv[0] <= values[v] <= iv[1]}
     assert not narrow, list(narrow.items())[:5]
+
+
+def test_the_release_log_records_what_each_table_hid(org, tmp_path: Path) -> None:
+    from parity.core.disclosure import publish, release_audience, release_log
+
+    from .conftest import ANALYST
+
+    store, _ = org
+    rel = publish(store, release_audience("public"), ANALYST, tmp_path / "r")
+    got = {r["table_name"]: r for r in release_log.loss(store, rel.release_id).to_dicts()}
+    assert set(got) == {t.name for t in rel.tables}
+    for t in rel.tables:
+        frame = pl.read_csv(tmp_path / "r" / f"{t.name}.csv", infer_schema_length=0)
+        counts = list(t.expanded.spec.counts)
+        empty = sum(frame[c].is_null().sum() for c in counts)
+        assert got[t.name]["hidden"] == empty, t.name
+        assert got[t.name]["cells"] == frame.height * len(counts), t.name
+        hidden_value = sum(value for _, _, cid, value in t.expanded.cells()
+                           if rel.protection.status.get(cid) not in (None, "published",
+                                                                     "collapsed"))
+        assert got[t.name]["hidden_value"] == hidden_value
+
+
+def test_demo_gender_parity_publishes_women_and_men_everywhere(tmp_path: Path) -> None:
+    """The target on the demo store: the public gender parity table hides at most 10 % of
+    its cells and publishes women and men in every band and in total."""
+    import subprocess
+    import sys
+
+    from parity.core.disclosure import publish, release_audience, release_log
+
+    from .conftest import ANALYST
+
+    res = subprocess.run([sys.executable, "-m", "parity.cli.main", "demo", "--dir",
+                          str(tmp_path / "demo")], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    db = next((tmp_path / "demo").glob("*.duckdb"))
+    with open_store(db) as store:
+        rel = publish(store, release_audience("public"), ANALYST, tmp_path / "r")
+        got = {r["table_name"]: r for r in release_log.loss(store, rel.release_id).to_dicts()}
+    parity = got["gender_parity_by_level"]
+    assert parity["hidden"] <= 0.1 * parity["cells"]
+    frame = pl.read_csv(tmp_path / "r" / "gender_parity_by_level.csv")
+    women_men = frame.filter(pl.col("gender").is_in(["F", "M"]))
+    assert women_men.height == 2 * 9  # 8 bands and the total
+    assert women_men["staff"].null_count() == 0
+    assert "other_or_unknown" not in frame["gender"].to_list()

@@ -180,6 +180,21 @@ def earlier_releases(store: Store, version: str) -> list[Earlier]:
             for r in rel.iter_rows(named=True) if r["release_id"] not in incomplete]
 
 
+def loss(store: Store, release_id: str) -> pl.DataFrame:
+    """What a release hid, per table: cells (remainder rows left out), cells hidden,
+    and the total of the hidden cells' values (kept here, not in the published
+    manifest: a published total of hidden cells would be one more equation for an
+    attacker)."""
+    if not _exists(store):
+        return pl.DataFrame()
+    return store.frame(
+        "SELECT table_name, count(*) FILTER (WHERE status <> 'collapsed') AS cells, "
+        "count(*) FILTER (WHERE status NOT IN ('published', 'collapsed')) AS hidden, "
+        "coalesce(sum(held) FILTER (WHERE status NOT IN ('published', 'collapsed')), 0) "
+        "AS hidden_value FROM main.disclosure_release_cells WHERE release_id = ? "
+        "GROUP BY table_name ORDER BY table_name", [release_id])
+
+
 def record(store: Store, row: dict[str, object],
            cells: Iterable[tuple[str, CellId, str, int]]) -> None:
     """Write one release and its cells (table, cell, status, true value), atomically."""
