@@ -5,13 +5,15 @@ stages, subpopulations), under identities of its own (the folder's index). Betwe
 consecutive folders the attacker looks at the cells published in both, per counted
 population and count: if none fell it assumes that every count only grew (rows were
 appended), if none grew that every count only fell (a correction), and otherwise it
-assumes nothing. It can also be told the directions (an attacker who reads in the
-release notes that a release corrects the data, or starts a new snapshot). Then two LPs per hidden cell (scipy HiGHS): its min and max over every
+assumes nothing. Where a manifest states what happened since the release before it
+(``changes_since_earlier_release``), the attacker uses that instead of guessing; it can
+also be told the directions outright (``told``). Then two LPs per hidden cell (scipy HiGHS): its min and max over every
 set of tables that agrees with all the folders and those assumptions.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -33,6 +35,7 @@ class Sequence:
         (pair of folders, counted population): 1 grew, -1 fell, 0 no assumption."""
         self.parts = [Published([f]) for f in folders]
         self.direction: dict[tuple[int, str, str], int] = {}
+        stated = self._stated(folders) if told is None else {}
         for i in range(len(self.parts) - 1):
             a, b = self.parts[i], self.parts[i + 1]
             signs: dict[tuple[str, str], set[int]] = {}
@@ -40,13 +43,30 @@ class Sequence:
                 d = b.known[k] - a.known[k]
                 signs.setdefault((k[0], k[1]), set()).add((d > 0) - (d < 0))
             for (u, m), s in signs.items():
-                if told is not None and (i, u) in told:
+                if (i, u, m) in stated:
+                    if stated[(i, u, m)]:
+                        self.direction[(i, u, m)] = stated[(i, u, m)]
+                elif told is not None and (i, u) in told:
                     if told[(i, u)]:
                         self.direction[(i, u, m)] = told[(i, u)]
                 elif -1 not in s:
                     self.direction[(i, u, m)] = 1
                 elif 1 not in s:
                     self.direction[(i, u, m)] = -1
+
+    @staticmethod
+    def _stated(folders: list[Path]) -> dict[tuple[int, str, str], int]:
+        """What each manifest says happened since the folder before it."""
+        words = {"rows added": 1, "unchanged": 1, "rows removed": -1,
+                 "rows added and removed": 0}
+        out: dict[tuple[int, str, str], int] = {}
+        ids = [json.loads((f / "manifest.json").read_text(encoding="utf-8"))
+               for f in folders]
+        for i in range(len(folders) - 1):
+            for ch in ids[i + 1].get("changes_since_earlier_release", []):
+                if ch["since"] == ids[i]["release_id"]:
+                    out[(i, ch["universe"], ch["count"])] = words[ch["change"]]
+        return out
 
     def hidden(self) -> set[Var]:
         return {(i, k) for i, p in enumerate(self.parts) for k in p.hidden}

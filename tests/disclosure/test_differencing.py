@@ -118,13 +118,15 @@ def test_a_sequence_of_releases_resists_a_differencing_attacker(write_rows, tmp_
     got = attack.intervals(targets)
     narrow = {v: (values[v], iv) for v, iv in got.items() if iv is None or iv[1] - iv[0] < WIDTH}
     assert not narrow, list(narrow.items())[:5]
-    # an attacker who guesses the directions from the published cells may be wrong (the
-    # correction removed rows from hidden cells only); where its interval holds the
-    # truth, it is still at least the width
-    guess = Sequence(folders).intervals(targets)
-    narrow = {v: (values[v], iv) for v, iv in guess.items()
-              if iv is not None and iv[1] - iv[0] < WIDTH and iv[0] <= values[v] <= iv[1]}
+    # an attacker who reads what each manifest states about the changes since the
+    # release before it (instead of guessing) reaches the same directions
+    reader = Sequence(folders)
+    assert reader.direction[(1, "staff_latest", "staff")] == -1
+    got = reader.intervals(targets)
+    narrow = {v: (values[v], iv) for v, iv in got.items() if iv is None or iv[1] - iv[0] < WIDTH}
     assert not narrow, list(narrow.items())[:5]
+    manifest = (folders[2] / "manifest.json").read_text(encoding="utf-8")
+    assert '"change": "rows removed"' in manifest
 
 
 def test_the_release_log_records_what_each_table_hid(org, tmp_path: Path) -> None:

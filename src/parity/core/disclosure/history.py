@@ -45,6 +45,8 @@ class History:
     order: list[tuple[str, set[CellId]]] = field(default_factory=list)
     """(release id, its cells under their plain identity), oldest first"""
     skipped: list[str] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)
+    """what happened since the last earlier release, per counted population and count"""
 
 
 def tag(cid: CellId, release_id: str) -> CellId:
@@ -112,13 +114,19 @@ def load(store: Store, audience: Audience, version: str) -> History:
     return out
 
 
+CHANGE_WORDS = {1: "rows added", -1: "rows removed", 0: "rows added and removed"}
+
+
 def add_differences(system: LinkedSystem, history: History) -> set[CellId]:
     """Link each cell to the same cell in the next release holding it.
 
     Returns the cells of the new release that were hidden by the last earlier release
     holding them and have not changed since: hiding them again costs nothing (the
     earlier release told nothing about them) and keeps suppression patterns stable
-    from release to release.
+    from release to release. :attr:`History.changes` gets what happened since the
+    last earlier release, per counted population and count (published in the manifest,
+    so that no reader has to guess it: a guess of "only added" after a correction that
+    touched hidden cells only would be wrong, yet could land near the truth).
     """
     chains: dict[CellId, list[CellId]] = {}
     for release_id, cells in history.order:
@@ -148,4 +156,11 @@ def add_differences(system: LinkedSystem, history: History) -> set[CellId]:
             system.add_diff(later, earlier, 0.0, math.inf)
         elif 1 not in signs[group]:  # only a correction: nothing grew
             system.add_diff(later, earlier, -math.inf, 0.0)
+    last = history.order[-1][0] if history.order else None
+    for (first, second, measure), seen in sorted(signs.items()):
+        if last is not None and first.endswith(f"#{last}") and "#" not in second:
+            word = ("unchanged" if seen == {0} else CHANGE_WORDS[1] if -1 not in seen
+                    else CHANGE_WORDS[-1] if 1 not in seen else CHANGE_WORDS[0])
+            history.changes.append({"since": last, "universe": second, "count": measure,
+                                    "change": word})
     return keep

@@ -117,6 +117,7 @@ class Release:
     protection: Protection
     previous: str | None
     notes: list[str] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)
 
     def table(self, name: str) -> Released:
         for t in self.tables:
@@ -137,6 +138,7 @@ class Release:
                           "hidden small cell across all linked tables",
                 "min_interval_width": self.policy.protection_width},
             "audit_head": audit_head, "notes": self.notes,
+            "changes_since_earlier_release": self.changes,
             "tables": [t.meta(self.policy) for t in self.tables],
         }
 
@@ -211,7 +213,8 @@ def build_release(store: Store, audience: Audience, actor: Actor,
         release_id=f"r{seq:04d}", seq=seq, audience=audience, actor=actor,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), data_version=version,
         policy=policy, tables=tables, protection=protection,
-        previous=release_log.previous_release(store, audience), notes=notes)
+        previous=release_log.previous_release(store, audience), notes=notes,
+        changes=held.changes)
     _final_checks(release, published_before)
     return release
 
