@@ -47,7 +47,8 @@ def rules_applied(policy: DisclosurePolicy) -> list[str]:
         "Complementary suppression across every margin of every table of the release and of "
         "earlier releases on the same data; every hidden small cell's feasible interval, "
         "from all published cells (linear programming, HiGHS), is at least "
-        f"{policy.protection_width} wide.",
+        f"{policy.protection_width} wide, also for a reader who holds the earlier releases "
+        "and knows whether rows were only added or only removed in between.",
         f"Self-identification: organisation-wide only, by broad grade band or regional group, "
         f"at least {policy.selfid_min_cell} in every displayed category cell and "
         f"{policy.selfid_min_denominator} respondents in every denominator; response rate "
