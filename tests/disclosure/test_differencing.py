@@ -174,3 +174,58 @@ def test_demo_gender_parity_publishes_women_and_men_everywhere(tmp_path: Path) -
     assert women_men.height == 2 * 9  # 8 bands and the total
     assert women_men["staff"].null_count() == 0
     assert "other_or_unknown" not in frame["gender"].to_list()
+
+
+def test_remainder_rows_come_back_when_not_collapsed(org) -> None:
+    from parity.core.disclosure import build_release, release_audience
+
+    from .conftest import ANALYST
+
+    store, _ = org
+    on = build_release(store, release_audience("public"), ANALYST)
+    off = build_release(store, release_audience("public"), ANALYST,
+                        DisclosurePolicy(collapse_remainders=False))
+    genders_on = set(on.table("gender_parity_by_level").frame["gender"].to_list())
+    genders_off = set(off.table("gender_parity_by_level").frame["gender"].to_list())
+    assert genders_on == {"F", "M", "All"}
+    assert genders_off == {"F", "M", "other_or_unknown", "All"}
+    meta = next(t for t in on.manifest("x")["tables"] if t["name"] == "gender_parity_by_level")
+    assert meta["remainder"] == [["gender", "other_or_unknown"]]
+    assert meta["collapsed_cells"] == 9  # one per band and the total
+    assert any("other_or_unknown" in n for n in meta["notes"])
+
+
+def test_readers_of_a_release_hold_which_earlier_releases() -> None:
+    from parity.core.disclosure import release_audience
+    from parity.core.disclosure.policy import shares_readers
+
+    public, ken = release_audience("public"), release_audience("member_state", "KEN")
+    fra, dppa = release_audience("member_state", "FRA"), release_audience("manager", entity="DPPA")
+    assert shares_readers(public, ken) and shares_readers(ken, public)
+    assert shares_readers(ken, ken) and shares_readers(public, dppa)
+    assert not shares_readers(ken, fra) and not shares_readers(ken, dppa)
+
+
+def test_an_older_release_log_gains_the_held_column(tmp_path: Path) -> None:
+    from parity.core.disclosure import release_log
+
+    with open_store(tmp_path / "old.duckdb") as store:
+        store.con.execute(
+            "CREATE TABLE main.disclosure_release_cells (release_id VARCHAR NOT NULL, "
+            "table_name VARCHAR NOT NULL, cell VARCHAR NOT NULL, status VARCHAR NOT NULL, "
+            "value BIGINT)")
+        store.con.execute("INSERT INTO main.disclosure_release_cells VALUES "
+                          "('r0001', 't', '[\"u\", \"n\", []]', 'primary', NULL)")
+        release_log.ensure_tables(store)
+        cols = [r[0] for r in store.con.execute(
+            "DESCRIBE main.disclosure_release_cells").fetchall()]
+        assert cols[-1] == "held"
+        store.con.execute(
+            "INSERT INTO main.disclosure_releases VALUES ('r0001', 1, 'now', 'a', 'analyst', "
+            "'public', 'public', NULL, NULL, 'v1', '{}', '[]', 'out', 'x')")
+        # a release recorded without true values cannot be rebuilt: it is left out
+        assert release_log.earlier_releases(store, "v2") == []
+        store.con.execute("UPDATE main.disclosure_release_cells SET held = 3")
+        got = release_log.earlier_releases(store, "v2")
+        assert [(e.release_id, e.cells["t"][("u", "n", ())]) for e in got] == [
+            ("r0001", ("primary", 3))]
