@@ -6,9 +6,13 @@
    respondents; a cell whose value moved by 1–9 since it was last published.
 2. **Complementary** cells (:func:`protect`): while some margin equation, in any
    linked table, holds exactly one suppressed cell, suppress one more of its cells —
-   the smallest count that is at least the protection width, else the largest smaller
-   one — preferring a cell that also completes another such equation — until stable.
-3. **Audit and repair**: the LP auditor gives each primary cell's feasible interval;
+   a cell of the lightest table (``TableSpec.weight``), not a total of its most
+   detailed table, that also completes another such equation, at least the protection
+   width, most detailed, smallest — until stable. Cells of remainder categories
+   (``TableSpec.remainder``) are hidden by design and neither protected nor counted.
+3. **Audit and repair**: the LP auditor gives each primary cell's feasible interval
+   (also with the earlier releases a reader may hold, see
+   :mod:`parity.core.disclosure.history`);
    while one is narrower than the protection width, suppress one more cell in a
    constraint that binds it (same choice rule) and repeat. Adding suppressions only
    widens intervals, so cells that passed stay passed. If no cell is left to add, the
@@ -31,7 +35,8 @@ class Protection:
     """The outcome of suppression: each cell's status and each primary's interval."""
 
     status: dict[CellId, str]
-    """published | primary | complementary | carried (suppressed in an earlier release)"""
+    """published | primary | complementary | carried (suppressed in an earlier release)
+    | collapsed (a remainder category, not published by design)"""
     reasons: dict[CellId, str]
     intervals: dict[CellId, Interval] = field(default_factory=dict)
 
