@@ -27,6 +27,8 @@ class Published:
     def __init__(self, folders: list[Path]) -> None:
         self.known: dict[Key, int] = {}
         self.hidden: set[Key] = set()
+        self.remainder: set[Key] = set()
+        """cells of remainder categories: not published, and not protected by design"""
         self.equations: list[tuple[Key, list[Key]]] = []
         self.order: list[tuple[Key, Key]] = []
         self.tables_of: dict[Key, set[str]] = {}
@@ -41,6 +43,17 @@ class Published:
         dims, counts = meta["dims"], meta["counts"]
         frame = pl.read_csv(folder / meta["file"], infer_schema_length=0)
         rows = frame.to_dicts()
+        # remainder categories (counted in the totals, not shown): unknown rows
+        for dim, value in meta.get("remainder", []):
+            seen = {tuple(r[d] for d in dims) for r in rows}
+            for r in list(rows):
+                if r[dim] == "All":
+                    continue
+                extra = {**r, dim: value, **dict.fromkeys(counts)}
+                k = tuple(extra[d] for d in dims)
+                if k not in seen:
+                    seen.add(k)
+                    rows.append(extra)
         index = {tuple(r[d] for d in dims): r for r in rows}
 
         def key(r: dict, c: str) -> Key:
@@ -53,6 +66,8 @@ class Published:
                 self.tables_of.setdefault(k, set()).add(label)
                 if r[c] in (None, ""):
                     self.hidden.add(k)
+                    if any(r[d] == v for d, v in meta.get("remainder", [])):
+                        self.remainder.add(k)
                 else:
                     self.known[k] = int(r[c])
             for big, small in meta["order"]:

@@ -57,7 +57,7 @@ def release(
         err.print(f"Building the {target.key} release from {settings.db} …", highlight=False)
         made = publish(store, target, actor, out_dir)
     rows = [{"table": t.name, "rows": t.frame.height,
-             "cells": sum(t.status_counts.values()),
+             "cells": sum(v for k, v in t.status_counts.items() if k != "collapsed"),
              "primary": t.status_counts.get("primary", 0),
              "complementary": t.status_counts.get("complementary", 0),
              "carried": t.status_counts.get("carried", 0),

@@ -120,7 +120,9 @@ RELEASE_CELLS = SystemTable(
      _f("table_name", "VARCHAR", "The table.", True),
      _f("cell", "VARCHAR", "The cell's id.", True),
      _f("status", "VARCHAR", "`published`, `primary` or `secondary`.", True),
-     _f("value", "BIGINT", "The count, only when published.")))
+     _f("value", "BIGINT", "The count, only when published."),
+     _f("held", "BIGINT", "The cell's true value, published or not (for the audit of later "
+                          "releases; no more than the store's own data).")))
 
 WEB_USERS = SystemTable(
     "web_users", "main", "store", "Dashboard accounts (`parity users`, the accounts page).",

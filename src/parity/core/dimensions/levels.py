@@ -27,3 +27,9 @@ BROAD_BAND_OF: dict[str, str] = {
     "FS": "FS", "NO": "NO", "GS": "GS",
 }
 BROAD_BANDS: tuple[str, ...] = tuple(dict.fromkeys(BROAD_BAND_OF[b] for b in LEVEL_ORDER))
+
+#: Level bands of the published gender parity table: the senior bands, small in most
+#: organisations, are one band there ("D-1 and above", as in the broad bands).
+PARITY_BAND_OF: dict[str, str] = {
+    b: (BROAD_BAND_OF[b] if BROAD_BAND_OF[b] == "D-1 and above" else b) for b in LEVEL_ORDER}
+PARITY_BANDS: tuple[str, ...] = tuple(dict.fromkeys(PARITY_BAND_OF[b] for b in LEVEL_ORDER))

@@ -33,12 +33,32 @@ class LinkedSystem:
 
     values: dict[CellId, int] = field(default_factory=dict)
     tables_of: dict[CellId, set[str]] = field(default_factory=dict)
+    weight: dict[CellId, int] = field(default_factory=dict)
+    """the largest weight of a table holding the cell (cost of hiding it)"""
+    depth: dict[CellId, int] = field(default_factory=dict)
+    """the most dimensions of a table holding the cell (complements prefer deep tables)"""
     equations: list[tuple[CellId, tuple[CellId, ...]]] = field(default_factory=list)
     """parent = sum(children)"""
     inequalities: list[tuple[CellId, CellId]] = field(default_factory=list)
     """(smaller, larger): smaller <= larger"""
     eqs_of: dict[CellId, list[int]] = field(default_factory=dict)
     ineqs_of: dict[CellId, list[int]] = field(default_factory=dict)
+    diffs: list[tuple[CellId, CellId, float, float]] = field(default_factory=list)
+    """(later, earlier, low, high): low <= later - earlier <= high (one cell in two releases)"""
+    diffs_of: dict[CellId, list[int]] = field(default_factory=dict)
+
+    def add_diff(self, later: CellId, earlier: CellId, low: float, high: float) -> None:
+        k = len(self.diffs)
+        self.diffs.append((later, earlier, low, high))
+        self.diffs_of.setdefault(later, []).append(k)
+        self.diffs_of.setdefault(earlier, []).append(k)
+
+    def neighbours(self, c: CellId) -> set[CellId]:
+        """Cells that share an equation, an inequality or a release difference with ``c``."""
+        rows = [self.equation_cells(k) for k in self.eqs_of.get(c, [])]
+        rows += [self.inequalities[k] for k in self.ineqs_of.get(c, [])]
+        rows += [self.diffs[k][:2] for k in self.diffs_of.get(c, [])]
+        return {o for row in rows for o in row if o != c}
 
     def equation_cells(self, k: int) -> tuple[CellId, ...]:
         parent, kids = self.equations[k]
@@ -60,6 +80,8 @@ def link(tables: Sequence[Expanded]) -> LinkedSystem:
                     f"Table {t.spec.name} gives {value} for {cid} but another table gives {old}.")
             system.values[cid] = value
             system.tables_of.setdefault(cid, set()).add(t.spec.name)
+            system.depth[cid] = max(system.depth.get(cid, 0), len(t.spec.dims))
+            system.weight[cid] = max(system.weight.get(cid, 1), t.spec.weight)
     seen: set[tuple[CellId, frozenset[CellId]]] = set()
     ineq_seen: set[tuple[CellId, CellId]] = set()
     for t in tables:
@@ -165,6 +187,19 @@ def _rows(system: LinkedSystem, unknown: set[CellId]) -> tuple[
                 rhs -= coef * system.values[c]
         if terms:
             ub.append((terms, rhs))
+    for later, earlier, low, high in system.diffs:
+        for sign, bound in ((1.0, high), (-1.0, -low)):  # sign * (later - earlier) <= bound
+            if math.isinf(bound):
+                continue
+            terms = {}
+            rhs = bound
+            for c, coef in ((later, sign), (earlier, -sign)):
+                if c in unknown:
+                    terms[c] = terms.get(c, 0.0) + coef
+                else:
+                    rhs -= coef * system.values[c]
+            if terms:
+                ub.append((terms, rhs))
     return eq, ub
 
 
@@ -180,6 +215,7 @@ def components(system: LinkedSystem, unknown: set[CellId]) -> list[set[CellId]]:
 
     rows = [system.equation_cells(k) for k in range(len(system.equations))]
     rows += list(system.inequalities)
+    rows += [d[:2] for d in system.diffs]
     for row in rows:
         members = [c for c in row if c in unknown]
         for a, b in itertools.pairwise(members):

@@ -21,10 +21,18 @@ from parity.core import model
 from parity.core.backend import Backend
 from parity.core.dimensions import LEVEL_ORDER
 from parity.core.disclosure.policy import Audience
-from parity.core.disclosure.tables import CountTable, Derived, TableSpec
+from parity.core.disclosure.tables import (
+    PARITY_BAND_OF,
+    PARITY_BANDS,
+    CountTable,
+    Derived,
+    TableSpec,
+)
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 GENDER_GROUPS: tuple[str, ...] = ("F", "M", "other_or_unknown")
+#: Staff tables count gender other or not recorded in their totals only.
+GENDER_REMAINDER: tuple[tuple[str, str], ...] = (("gender", "other_or_unknown"),)
 REGIONAL_GROUP_CODES: tuple[str, ...] = (*REGIONAL_GROUPS, NON_MEMBER_GROUP)
 STAGES = model.STAGES
 #: Stage pairs (previous, next) whose pass rate is published: the funnel's steps
@@ -103,7 +111,10 @@ def _staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:
     band = s.level_band.fill_null(s.category.cast("string"))
     return s.select(
         person_id=s.person_id, nationality=s.nationality.cast("string"),
-        regional_group=s.regional_group, level_band=band, gender=gender_group(s.gender),
+        regional_group=s.regional_group, level_band=band,
+        parity_band=ibis.cases(*((band == k, v) for k, v in PARITY_BAND_OF.items()),
+                               else_=band),
+        gender=gender_group(s.gender),
         entity=s.entity, geo_subject=s.geo_subject,
     ), snap
 
@@ -240,6 +251,7 @@ COMPOSITION = TableSpec(
     derived=(Derived("regional_group_share", "share", "staff", over="regional_group",
                      description="staff / staff of all regional groups in the same level "
                                  "band and gender"),),
+    remainder=GENDER_REMAINDER,
 )
 ENTITY_GENDER = TableSpec(
     name="workforce_by_entity_gender", title="Workforce by entity and gender",
@@ -248,16 +260,19 @@ ENTITY_GENDER = TableSpec(
     additive=("entity", "gender"), domains=(("gender", GENDER_GROUPS),),
     derived=(Derived("gender_share", "share", "staff", over="gender",
                      description="staff / all staff of the entity"),),
+    remainder=GENDER_REMAINDER,
 )
 GENDER_PARITY = TableSpec(
     name="gender_parity_by_level", title="Gender parity by level",
-    description="Women and men on the latest snapshot by level band; the share of women is "
-                "the gender_share of the F rows.",
-    universe="staff_latest", dims=("level_band", "gender"), counts=("staff",),
-    additive=("level_band", "gender"),
-    domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
+    description="Women and men on the latest snapshot by level band (ASG/USG with D-1/D-2 "
+                "as D-1 and above); the share of women is the gender_share of the F rows.",
+    universe="staff_latest", dims=("parity_band", "gender"), counts=("staff",),
+    additive=("parity_band", "gender"),
+    domains=(("parity_band", PARITY_BANDS), ("gender", GENDER_GROUPS)),
     derived=(Derived("gender_share", "share", "staff", over="gender",
-                     description="staff / all staff of the level band"),),
+                     description="staff / all staff of the band"),),
+    weight=10,
+    remainder=GENDER_REMAINDER,
 )
 GEO_NATIONALS = TableSpec(
     name="nationals_in_geographical_posts",
@@ -275,6 +290,7 @@ NATIONALITY_DETAIL = TableSpec(
     universe="staff_latest", dims=("regional_group", "nationality", "level_band", "gender"),
     counts=("staff",), additive=("level_band", "gender"),
     domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
+    remainder=GENDER_REMAINDER,
 )
 ENTITY_DETAIL = TableSpec(
     name="own_entity_by_level_gender", title="Your entity's staff by level and gender",
@@ -282,6 +298,7 @@ ENTITY_DETAIL = TableSpec(
     universe="staff_latest", dims=("entity", "level_band", "gender"), counts=("staff",),
     additive=("level_band", "gender"),
     domains=(("level_band", LEVEL_ORDER), ("gender", GENDER_GROUPS)),
+    remainder=GENDER_REMAINDER,
 )
 
 for _p in (

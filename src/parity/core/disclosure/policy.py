@@ -141,6 +141,12 @@ def release_audience(role: str, nationality: str | None = None,
                     entity=entity if role == "manager" else None)
 
 
+def shares_readers(a: Audience, b: Audience) -> bool:
+    """True when someone may hold releases for both audiences (every reader of a detail
+    release also reads the public releases; two detail audiences share no reader)."""
+    return a == b or a.role == "public" or b.role == "public"
+
+
 def may_view(actor: Actor, audience: Audience) -> bool:
     """True when ``actor`` may read a release made for ``audience``."""
     if actor.role in ("analyst", "admin") or audience.role == "public":
@@ -217,6 +223,11 @@ class DisclosurePolicy(BaseModel):
         default=True,
         description="In funnel tables hide a stage count of 0 or equal to the previous stage "
                     "when that denominator is below min_rate_denominator.")
+    collapse_remainders: bool = Field(
+        default=True,
+        description="Categories a table declares as remainders (gender other or not "
+                    "recorded) are counted in the totals only: their rows are not "
+                    "published and not protected.")
     publish_self_identification: bool = Field(
         default=True,
         description="Include the organisation-wide self-identification tables in public "

@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from parity.core.backend import Backend
-from parity.core.disclosure import audit_log, catalog, release_log, selfid
+from parity.core.disclosure import audit_log, catalog, history, release_log, selfid
 from parity.core.disclosure.auditor import link
 from parity.core.disclosure.checks import check_table
 from parity.core.disclosure.derived import add_derived, min_denominator
@@ -48,7 +48,8 @@ def rules_applied(policy: DisclosurePolicy) -> list[str]:
         "Complementary suppression across every margin of every table of the release and of "
         "earlier releases on the same data; every hidden small cell's feasible interval, "
         "from all published cells (linear programming, HiGHS), is at least "
-        f"{policy.protection_width} wide.",
+        f"{policy.protection_width} wide, also for a reader who holds the earlier releases "
+        "and knows whether rows were only added or only removed in between.",
         f"Self-identification: organisation-wide only, by broad grade band or regional group, "
         f"at least {policy.selfid_min_cell} in every displayed category cell and "
         f"{policy.selfid_min_denominator} respondents in every denominator; response rate "
@@ -93,9 +94,12 @@ class ReleaseTable:
             "category": s.category, "nonresponse": s.nonresponse,
             "derived": [{**d.as_dict(), "min_denominator": min_denominator(d, s.rule, policy)}
                         for d in s.derived],
-            "rows": self.frame.height, "cells": sum(self.status_counts.values()),
+            "remainder": [list(p) for p in s.remainder],
+            "rows": self.frame.height,
+            "cells": sum(v for k, v in self.status_counts.items() if k != "collapsed"),
             "suppressed_cells": sum(v for k, v in self.status_counts.items()
-                                    if k != "published"),
+                                    if k not in ("published", "collapsed")),
+            "collapsed_cells": self.status_counts.get("collapsed", 0),
             "notes": list(self.notes),
         }
 
@@ -115,6 +119,7 @@ class Release:
     protection: Protection
     previous: str | None
     notes: list[str] = field(default_factory=list)
+    changes: list[dict[str, str]] = field(default_factory=list)
 
     def table(self, name: str) -> Released:
         for t in self.tables:
@@ -135,6 +140,7 @@ class Release:
                           "hidden small cell across all linked tables",
                 "min_interval_width": self.policy.protection_width},
             "audit_head": audit_head, "notes": self.notes,
+            "changes_since_earlier_release": self.changes,
             "tables": [t.meta(self.policy) for t in self.tables],
         }
 
@@ -186,12 +192,22 @@ def build_release(store: Store, audience: Audience, actor: Actor,
         if other.key != audience.key:
             linked += [_label(expand(t), other)
                        for t in _compute(backend, other, ("nationality", "entity"))]
-    system = link(linked)
-    history = release_log.history_other_data(store, version)
-    primary = primary_cells(linked, policy, history)
+    held = history.load(store, audience, version)
+    system = link(linked + held.tables)
+    unchanged_hidden = history.add_differences(system, held)
+    if held.skipped:
+        notes.append(f"{len(held.skipped)} table(s) of earlier releases no longer match the "
+                     "catalog and were left out of the differencing audit (first: "
+                     f"{held.skipped[0]}).")
+    published_before = release_log.history_other_data(store, version)
+    primary = primary_cells(linked, policy, published_before)
     protection = protect(system, primary, policy,
                          known=[c for c in prior.known if c in system.values],
-                         carried=[c for c in prior.hidden if c in system.values])
+                         carried=[c for c in (*prior.hidden, *unchanged_hidden)
+                                  if c in system.values and c not in prior.known],
+                         earlier=held.status,
+                         collapsed=({c for t in linked for c in t.collapsed}
+                                    if policy.collapse_remainders else set()))
     tables = [_publish_frame(e, t.notes, protection, policy) for e, t in zip(expanded, current,
                                                                            strict=True)]
     seq = release_log.next_seq(store)
@@ -199,8 +215,9 @@ def build_release(store: Store, audience: Audience, actor: Actor,
         release_id=f"r{seq:04d}", seq=seq, audience=audience, actor=actor,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"), data_version=version,
         policy=policy, tables=tables, protection=protection,
-        previous=release_log.previous_release(store, audience), notes=notes)
-    _final_checks(release, history)
+        previous=release_log.previous_release(store, audience), notes=notes,
+        changes=held.changes)
+    _final_checks(release, published_before)
     return release
 
 
@@ -212,12 +229,19 @@ def _publish_frame(e: Expanded, notes: tuple[str, ...], protection: Protection,
     for _key, cid in sorted(e.ids.items()):
         status = protection.status.get(cid, "published")
         counts[status] = counts.get(status, 0) + 1
+    keep: list[bool] = []
     for i in range(e.frame.height):
-        for c in spec.counts:
-            shown = protection.status.get(e.ids[(i, c)], "published") == "published"
-            cols[c].append(int(e.frame[c][i]) if shown else None)
+        statuses = [protection.status.get(e.ids[(i, c)], "published") for c in spec.counts]
+        keep.append(any(st != "collapsed" for st in statuses))
+        for c, st in zip(spec.counts, statuses, strict=True):
+            cols[c].append(int(e.frame[c][i]) if st == "published" else None)
     frame = e.frame.select(spec.dims).with_columns(
-        pl.Series(c, v, dtype=pl.Int64) for c, v in cols.items())
+        pl.Series(c, v, dtype=pl.Int64) for c, v in cols.items()).filter(
+        pl.Series(keep, dtype=pl.Boolean))
+    if counts.get("collapsed"):
+        notes = (*notes, "Totals include the categories "
+                 + ", ".join(f"{d} = {v}" for d, v in spec.remainder)
+                 + ", which are not shown as rows of their own.")
     frame = add_derived(frame, list(spec.dims), list(spec.derived), spec.rule, policy)
     return ReleaseTable(e, frame, notes, counts)
 
@@ -226,9 +250,12 @@ def _final_checks(release: Release, history: dict[Any, set[int]]) -> None:
     problems: list[str] = []
     for t in release.tables:
         problems += check_table(t.meta(release.policy), t.frame, release.policy)
-        if release.policy.difference_rule != "off":
-            for i, c, cid, value in t.expanded.cells():
-                if t.frame[c][i] is not None and any(
+        exempt = (t.expanded.spec.rule == "nationality_counts"
+                  and release.policy.nationality_counts_exempt)
+        if release.policy.difference_rule != "off" and not exempt:
+            for _, _, cid, value in t.expanded.cells():
+                shown = release.protection.status.get(cid, "published") == "published"
+                if shown and any(
                         release.policy.small(abs(value - p)) for p in history.get(cid, ())):
                     problems.append(f"{t.name}: {cid} differs by 1–9 from an earlier release")
     if problems:
@@ -267,7 +294,7 @@ def publish(store: Store, audience: Audience, actor: Actor, out_dir: Path,
     for t in release.tables:
         for _, _, cid, value in t.expanded.cells():
             status = release.protection.status.get(cid, "published")
-            cells.append((t.name, cid, status, value if status == "published" else None))
+            cells.append((t.name, cid, status, value))
     release_log.record(store, {
         "release_id": release.release_id, "seq": release.seq, "created_at": release.created_at,
         "actor": actor.name, "role": actor.role, "audience": audience.key,

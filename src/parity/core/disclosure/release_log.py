@@ -2,11 +2,13 @@
 
 ``main.disclosure_releases`` holds one row per release (who, when, for which audience,
 on which data version, under which policy); ``main.disclosure_release_cells`` one row
-per cell with its status and, only when published, its value. Both are created on first
-use. The release builder reads them to keep releases on the same data consistent (a cell
-published once stays known, a cell hidden once stays hidden) and to stop differencing
-between releases on different data (a cell whose value moved by 1–9 since it was last
-published is hidden).
+per cell with its status and, only when published, its value; ``held`` keeps every
+cell's true value, published or not, for the auditor of later releases (it is no more
+than the store's own data). Both are created on first use. The release builder reads
+them to keep releases on the same data consistent (a cell published once stays known,
+a cell hidden once stays hidden), to audit a new release together with the earlier
+ones its readers hold (:mod:`parity.core.disclosure.history`) and to hide a cell whose
+value moved by 1–9 since it was last published.
 
 A release's folder is recorded relative to the store's folder when it lies inside it
 (else as an absolute path), and a relative path read from the log is taken from the
@@ -30,7 +32,13 @@ from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import CellId, decode_id, encode_id
 from parity.core.store import Store
 
-DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl())
+DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl(),
+       # a log written before the ``held`` column
+       "ALTER TABLE main.disclosure_release_cells ADD COLUMN IF NOT EXISTS held BIGINT")
+
+
+#: Tables whose content (not only their loads) makes the data version.
+CONTENT_TABLES: tuple[str, ...] = ("staff", "openings", "applications")
 
 
 def ensure_tables(store: Store) -> None:
@@ -80,15 +88,23 @@ def hidden_cells(store: Store) -> dict[str, tuple[int, int]]:
 
 
 def data_version(store: Store | duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of everything loaded into the store (changes with every new load);
-    ``store`` may also be a cursor on it (one per thread)."""
-    query = "SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 ORDER BY load_id, sha256"
+    """A fingerprint of the data: every load, and the content of the staff, openings and
+    applications tables (so that a correction in place is new data too). ``store`` may
+    also be a cursor on it (one per thread)."""
     if isinstance(store, Store):
         with store.cursor() as cur:
-            rows = cur.execute(query).fetchall()
-    else:
-        rows = store.execute(query).fetchall()
+            return _fingerprint(cur)
+    return _fingerprint(store)
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    rows = con.execute("SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
+                       "ORDER BY load_id, sha256").fetchall()
     text = ";".join(f"{a}:{b}" for a, b in rows)
+    # a correction (rows changed or removed in place) changes the data too
+    for table in CONTENT_TABLES:
+        got = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM main.{table} t").fetchone()
+        text += f";{table}:{got[0] if got else 0}:{got[1] if got else 0}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -164,16 +180,71 @@ def history_other_data(store: Store, version: str) -> dict[CellId, set[int]]:
     return out
 
 
+@dataclass
+class Earlier:
+    """One earlier release: its audience and every cell's status and true value."""
+
+    release_id: str
+    seq: int
+    audience: Audience
+    data_version: str
+    cells: dict[str, dict[CellId, tuple[str, int]]]
+    """table name -> cell -> (status, true value)"""
+
+
+def earlier_releases(store: Store, version: str) -> list[Earlier]:
+    """Every release on other data, oldest first, whose cells all kept their true value."""
+    if not _exists(store):
+        return []
+    rel = store.frame(
+        "SELECT release_id, seq, audience_role, nationality, entity, data_version "
+        "FROM main.disclosure_releases WHERE data_version <> ? ORDER BY seq", [version])
+    cells = store.frame(
+        "SELECT c.release_id, c.table_name, c.cell, c.status, c.held "
+        "FROM main.disclosure_release_cells c JOIN main.disclosure_releases r "
+        "USING (release_id) WHERE r.data_version <> ?", [version])
+    by_release: dict[str, dict[str, dict[CellId, tuple[str, int]]]] = {}
+    incomplete: set[str] = set()
+    for r in cells.iter_rows(named=True):
+        if r["held"] is None:
+            incomplete.add(r["release_id"])
+            continue
+        by_release.setdefault(r["release_id"], {}).setdefault(r["table_name"], {})[
+            decode_id(r["cell"])] = (r["status"], int(r["held"]))
+    return [Earlier(r["release_id"], int(r["seq"]),
+                    Audience(r["audience_role"], nationality=r["nationality"],
+                             entity=r["entity"]), r["data_version"],
+                    by_release.get(r["release_id"], {}))
+            for r in rel.iter_rows(named=True) if r["release_id"] not in incomplete]
+
+
+def loss(store: Store, release_id: str) -> pl.DataFrame:
+    """What a release hid, per table: cells (remainder rows left out), cells hidden,
+    and the total of the hidden cells' values (kept here, not in the published
+    manifest: a published total of hidden cells would be one more equation for an
+    attacker)."""
+    if not _exists(store):
+        return pl.DataFrame()
+    return store.frame(
+        "SELECT table_name, count(*) FILTER (WHERE status <> 'collapsed') AS cells, "
+        "count(*) FILTER (WHERE status NOT IN ('published', 'collapsed')) AS hidden, "
+        "coalesce(sum(held) FILTER (WHERE status NOT IN ('published', 'collapsed')), 0) "
+        "AS hidden_value FROM main.disclosure_release_cells WHERE release_id = ? "
+        "GROUP BY table_name ORDER BY table_name", [release_id])
+
+
 def record(store: Store, row: dict[str, object],
-           cells: Iterable[tuple[str, CellId, str, int | None]]) -> None:
-    """Write one release and its cells, atomically (``out_dir`` as :func:`recorded_folder`)."""
+           cells: Iterable[tuple[str, CellId, str, int]]) -> None:
+    """Write one release and its cells (table, cell, status, true value), atomically
+    (``out_dir`` as :func:`recorded_folder`)."""
     ensure_tables(store)
     row = {**row, "out_dir": recorded_folder(store, str(row["out_dir"]))}
     frame = pl.DataFrame(
         [{"release_id": row["release_id"], "table_name": t, "cell": encode_id(c),
-          "status": s, "value": v} for t, c, s, v in cells],
+          "status": s, "value": v if s == "published" else None, "held": v}
+         for t, c, s, v in cells],
         schema={"release_id": pl.Utf8, "table_name": pl.Utf8, "cell": pl.Utf8,
-                "status": pl.Utf8, "value": pl.Int64})
+                "status": pl.Utf8, "value": pl.Int64, "held": pl.Int64})
     cols = ["release_id", "seq", "created_at", "actor", "role", "audience", "audience_role",
             "nationality", "entity", "data_version", "policy", "tables", "out_dir",
             "manifest_sha256"]
@@ -183,5 +254,6 @@ def record(store: Store, row: dict[str, object],
                     [row[c] if not isinstance(row[c], list | dict) else json.dumps(row[c])
                      for c in cols])
         con.register("_cells", frame.to_arrow())
-        con.execute("INSERT INTO main.disclosure_release_cells SELECT * FROM _cells")
+        con.execute("INSERT INTO main.disclosure_release_cells (release_id, table_name, "
+                    "cell, status, value, held) SELECT * FROM _cells")
         con.unregister("_cells")

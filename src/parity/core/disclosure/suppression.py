@@ -6,9 +6,13 @@
    respondents; a cell whose value moved by 1–9 since it was last published.
 2. **Complementary** cells (:func:`protect`): while some margin equation, in any
    linked table, holds exactly one suppressed cell, suppress one more of its cells —
-   the smallest count that is at least the protection width, else the largest smaller
-   one — preferring a cell that also completes another such equation — until stable.
-3. **Audit and repair**: the LP auditor gives each primary cell's feasible interval;
+   a cell of the lightest table (``TableSpec.weight``), not a total of its most
+   detailed table, that also completes another such equation, at least the protection
+   width, most detailed, smallest — until stable. Cells of remainder categories
+   (``TableSpec.remainder``) are hidden by design and neither protected nor counted.
+3. **Audit and repair**: the LP auditor gives each primary cell's feasible interval
+   (also with the earlier releases a reader may hold, see
+   :mod:`parity.core.disclosure.history`);
    while one is narrower than the protection width, suppress one more cell in a
    constraint that binds it (same choice rule) and repeat. Adding suppressions only
    widens intervals, so cells that passed stay passed. If no cell is left to add, the
@@ -31,7 +35,8 @@ class Protection:
     """The outcome of suppression: each cell's status and each primary's interval."""
 
     status: dict[CellId, str]
-    """published | primary | complementary | carried (suppressed in an earlier release)"""
+    """published | primary | complementary | carried (suppressed in an earlier release)
+    | collapsed (a remainder category, not published by design)"""
     reasons: dict[CellId, str]
     intervals: dict[CellId, Interval] = field(default_factory=dict)
 
@@ -55,7 +60,10 @@ def primary_cells(tables: Sequence[Expanded], policy: DisclosurePolicy,
     for t in tables:
         spec = t.spec
         frame_rows = list(t.frame.iter_rows(named=True))
+        collapsed = t.collapsed if policy.collapse_remainders else set()
         for i, _col, cid, value in t.cells():
+            if cid in collapsed:
+                continue
             if spec.rule == "nationality_counts" and policy.nationality_counts_exempt:
                 continue
             row = frame_rows[i]
@@ -71,11 +79,14 @@ def primary_cells(tables: Sequence[Expanded], policy: DisclosurePolicy,
             for i, row in enumerate(frame_rows):
                 for den, outcome in spec.outcomes:
                     d, o = int(row[den]), int(row[outcome])
-                    if 0 < d < policy.min_rate_denominator and o in (0, d):
+                    if (0 < d < policy.min_rate_denominator and o in (0, d)
+                            and t.ids[(i, outcome)] not in collapsed):
                         mark(t.ids[(i, outcome)],
                              f"all or none of fewer than {policy.min_rate_denominator} passed")
     if history and policy.difference_rule != "off":
         for t in tables:
+            if t.spec.rule == "nationality_counts" and policy.nationality_counts_exempt:
+                continue  # published in full, changes included
             for _, _, cid, value in t.cells():
                 moved = [p for p in history.get(cid, ()) if policy.small(abs(value - p))]
                 if moved:
@@ -113,12 +124,22 @@ def _selfid_denominators(t: Expanded, policy: DisclosurePolicy,
                          f"fewer than {policy.selfid_min_denominator} respondents in the group")
 
 
-def _choice_key(system: LinkedSystem, cid: CellId, width: int) -> tuple[int, int, int, str]:
-    """Cells that alone give the protection width first; then the most detailed cell
-    (margins and totals stay published where possible); then the smallest such count."""
+def _choice_key(system: LinkedSystem, cid: CellId, width: int
+                ) -> tuple[int, int, int, int, int, str]:
+    """Cells of tables with the least weight first (see ``TableSpec.weight``); then cells
+    that alone give the protection width; then a cell of the most detailed table
+    (summary tables stay whole where possible); then the most detailed cell (margins
+    and totals stay published); then the smallest such count."""
     v = system.values[cid]
     big = v >= width
-    return (0 if big else 1, -len(cid[2]), v if big else -v, encode_id(cid))
+    return (system.weight.get(cid, 1), 0 if big else 1, -system.depth.get(cid, 0),
+            -len(cid[2]), v if big else -v, encode_id(cid))
+
+
+def _is_margin(system: LinkedSystem, cid: CellId) -> bool:
+    """A total of the most detailed table holding the cell (hidden only as a last resort:
+    totals are linked to every summary table)."""
+    return len(cid[2]) < system.depth.get(cid, 0)
 
 
 def _closes(system: LinkedSystem, cid: CellId, suppressed: set[CellId], skip: int) -> int:
@@ -130,11 +151,12 @@ def _closes(system: LinkedSystem, cid: CellId, suppressed: set[CellId], skip: in
     return n
 
 
-def _unsafe(system: LinkedSystem, k: int, suppressed: set[CellId], width: int) -> bool:
+def _unsafe(system: LinkedSystem, k: int, suppressed: set[CellId], width: int,
+            ignore: set[CellId]) -> bool:
     """An equation that pins its suppressed cells: one alone, or only children whose
     values add up to less than the protection width under a published total."""
     parent, kids = system.equations[k]
-    hidden = [c for c in (parent, *kids) if c in suppressed]
+    hidden = [c for c in (parent, *kids) if c in suppressed and c not in ignore]
     if len(hidden) == 1:
         return True
     return bool(hidden) and parent not in suppressed and sum(
@@ -142,29 +164,25 @@ def _unsafe(system: LinkedSystem, k: int, suppressed: set[CellId], width: int) -
 
 
 def _complete_equations(system: LinkedSystem, suppressed: set[CellId], frozen: set[CellId],
-                        width: int, added: dict[CellId, str]) -> None:
+                        width: int, added: dict[CellId, str],
+                        ignore: frozenset[CellId] | set[CellId] = frozenset()) -> None:
     """No margin equation may pin its suppressed cells (see :func:`_unsafe`)."""
     changed = True
     while changed:
         changed = False
         for k in range(len(system.equations)):
-            if not _unsafe(system, k, suppressed, width):
+            if not _unsafe(system, k, suppressed, width, set(ignore)):
                 continue
             cells = system.equation_cells(k)
             options = [c for c in cells if c not in suppressed and c not in frozen]
             if not options:
                 continue  # left to the audit, which refuses if it cannot be fixed
-            pick = min(options, key=lambda c: (-_closes(system, c, suppressed, k),
+            pick = min(options, key=lambda c: (system.weight.get(c, 1), _is_margin(system, c),
+                                                 -_closes(system, c, suppressed, k),
                                                  _choice_key(system, c, width)))
             suppressed.add(pick)
             added[pick] = "complementary"
             changed = True
-
-
-def _neighbours(system: LinkedSystem, c: CellId) -> set[CellId]:
-    rows = [system.equation_cells(k) for k in system.eqs_of.get(c, [])]
-    rows += [system.inequalities[k] for k in system.ineqs_of.get(c, [])]
-    return {o for row in rows for o in row if o != c}
 
 
 def _repair_choice(system: LinkedSystem, cell: CellId, suppressed: set[CellId],
@@ -179,7 +197,7 @@ def _repair_choice(system: LinkedSystem, cell: CellId, suppressed: set[CellId],
         options: set[CellId] = set()
         nxt: list[CellId] = []
         for c in frontier:
-            for other in _neighbours(system, c):
+            for other in system.neighbours(c):
                 if other in suppressed:
                     if other not in visited:
                         visited.add(other)
@@ -189,20 +207,31 @@ def _repair_choice(system: LinkedSystem, cell: CellId, suppressed: set[CellId],
         big = {o for o in options if system.values[o] >= width}
         if big:
             return min(big, key=lambda c: _choice_key(system, c, width))
-        fallback |= {o for o in options if system.values[o] > 0}
+        fallback |= options
         frontier = nxt
-    return min(fallback, key=lambda c: _choice_key(system, c, width)) if fallback else None
+    if not fallback:
+        return None
+    return min(fallback, key=lambda c: (system.values[c] == 0, _choice_key(system, c, width)))
 
 
 def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: DisclosurePolicy,
-            known: Iterable[CellId] = (), carried: Iterable[CellId] = ()) -> Protection:
+            known: Iterable[CellId] = (), carried: Iterable[CellId] = (),
+            earlier: Mapping[CellId, str] | None = None,
+            collapsed: Iterable[CellId] = ()) -> Protection:
     """Choose complementary cells until every primary cell is protected.
 
     ``known`` cells were published by an earlier release on the same data and cannot
     be hidden any more; ``carried`` cells were suppressed by one and stay suppressed.
+    ``earlier`` holds the cells of earlier releases on other data (their own identities,
+    see :mod:`parity.core.disclosure.history`) with the status they were released
+    with: the published ones are constants, the hidden ones unknowns, and the primary
+    ones are audited again with this release's cells. ``collapsed`` cells are not
+    published by design (a remainder category below the table's total) and are not
+    protected either.
     """
     width = policy.protection_width
-    frozen = set(known)
+    earlier = dict(earlier or {})
+    frozen = set(known) | set(earlier)
     clash = sorted(encode_id(c) for c in frozen & set(primary))
     if clash:
         raise DisclosureRefusedError(
@@ -211,14 +240,20 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
             "Make the release on new data, or use the policy of the earlier release.",
         )
     status: dict[CellId, str] = {}
-    suppressed = set(primary)
+    suppressed = set(primary) | {c for c, s in earlier.items() if s != "published"}
+    for c in collapsed:
+        if c in system.values and c not in suppressed:
+            suppressed.add(c)
+            status[c] = "collapsed"
     for c in carried:
         if c in system.values and c not in suppressed:
             suppressed.add(c)
             status[c] = "carried"
     added: dict[CellId, str] = {}
-    _complete_equations(system, suppressed, frozen, width, added)
+    remainder = {c for c, s in status.items() if s == "collapsed"}
+    _complete_equations(system, suppressed, frozen, width, added, remainder)
     targets = {c for c in primary if c in system.values}
+    targets |= {c for c, s in earlier.items() if s == "primary" and c in system.values}
     intervals: dict[CellId, Interval] = {}
     for _ in range(len(system.values) + 1):
         checked = feasible_intervals(system, suppressed, targets, need=width)
@@ -241,12 +276,14 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
             if pick not in suppressed:
                 suppressed.add(pick)
                 added[pick] = "complementary"
-                touched |= _neighbours(system, pick)
-        _complete_equations(system, suppressed, frozen, width, added)
+                touched |= system.neighbours(pick)
+        _complete_equations(system, suppressed, frozen, width, added, remainder)
         targets = set(failing)
     else:  # pragma: no cover - each round hides one more cell, so this cannot run out
         raise DisclosureRefusedError("Suppression did not converge.", "Report this as a bug.")
     for c in system.values:
+        if c in earlier:
+            continue
         if c in primary:
             status[c] = "primary"
         elif c in added:

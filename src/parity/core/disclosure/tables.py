@@ -24,6 +24,8 @@ import polars as pl
 
 from parity.core.dimensions.levels import BROAD_BAND_OF as BROAD_BAND_OF
 from parity.core.dimensions.levels import BROAD_BANDS as BROAD_BANDS
+from parity.core.dimensions.levels import PARITY_BAND_OF as PARITY_BAND_OF
+from parity.core.dimensions.levels import PARITY_BANDS as PARITY_BANDS
 
 #: Label of a margin (total over a dimension) in a published table.
 ALL = "All"
@@ -36,11 +38,13 @@ Rule = Literal["threshold", "selfid", "nationality_counts"]
 
 
 
+
 #: Coarse dimensions whose values are unions of a finer dimension's values:
 #: coarse name -> (fine name, fine value -> coarse value). The auditor adds the
 #: roll-up equations between tables that use either one.
 ROLLUPS: dict[str, tuple[str, dict[str, str]]] = {
     "broad_band": ("level_band", BROAD_BAND_OF),
+    "parity_band": ("level_band", PARITY_BAND_OF),
 }
 
 
@@ -98,6 +102,13 @@ class TableSpec:
     """Self-identification tables: the dimension holding the self-identified category."""
     nonresponse: str | None = None
     """Self-identification tables: the category value meaning 'not stated'."""
+    weight: int = 1
+    """Cost of hiding one cell of this table when complements are chosen: a summary
+    table that readers rely on (gender parity) weighs more, so that cells of detailed
+    tables are hidden in its place where either protects a cell."""
+    remainder: tuple[tuple[str, str], ...] = ()
+    """(dimension, value) categories collapsed into the totals: their rows are not
+    published (the totals still count them) and they are not protected cells."""
 
     def __post_init__(self) -> None:
         for d in self.additive:
@@ -151,6 +162,13 @@ class Expanded:
     """Margin equations: parent = sum(children)."""
     order: list[tuple[CellId, CellId]]
     """(smaller, larger) pairs from nested counts."""
+
+    @property
+    def collapsed(self) -> set[CellId]:
+        """Cells of the remainder categories (see :attr:`TableSpec.remainder`)."""
+        rem = self.spec.remainder
+        return {cid for cid in self.ids.values()
+                if any(dict(cid[2]).get(d) == v for d, v in rem)} if rem else set()
 
     def cells(self) -> Iterable[tuple[int, str, CellId, int]]:
         for (i, col), cid in self.ids.items():

@@ -28,6 +28,7 @@ TITLES: dict[str, str] = {title: title for title in TABLE_TITLES.values()}
 
 DIMENSIONS: dict[str, str] = {
     "regional_group": N_("Regional group"), "gender": N_("Gender"), "level_band": N_("Level"),
+    "parity_band": N_("Level"),
     "nationality": N_("Nationality"), "entity": N_("Entity"), "year": N_("Year"),
     "broad_band": N_("Grade band"), "category": N_("Category"),
 }
