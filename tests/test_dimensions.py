@@ -34,6 +34,7 @@ from parity.core.dimensions import (
     entity_types,
     resolve,
 )
+from parity.core.dimensions.levels import PARITY_BAND_OF
 from parity.core.errors import UserInputError
 from parity.core.ingest import ingest
 from parity.core.store import Store, open_store
@@ -112,9 +113,11 @@ def test_one_level_order_everywhere() -> None:
                            "GS")
     assert gender_params.LEVELS is LEVEL_ORDER
     assert structure.LEVEL_ORDER is LEVEL_ORDER
-    for spec in (catalog.COMPOSITION, catalog.GENDER_PARITY, catalog.NATIONALITY_DETAIL,
-                 catalog.ENTITY_DETAIL):
+    for spec in (catalog.COMPOSITION, catalog.NATIONALITY_DETAIL, catalog.ENTITY_DETAIL):
         assert dict(spec.domains)["level_band"] is LEVEL_ORDER
+    # the published parity table groups the senior bands, in the same order
+    parity_bands = dict(catalog.GENDER_PARITY.domains)["parity_band"]
+    assert parity_bands == tuple(dict.fromkeys(PARITY_BAND_OF[b] for b in LEVEL_ORDER))
     # no other module spells the order out
     text = "\"D-1/D-2\", \"P-5\", \"P-4\""
     spelled = [str(p.relative_to(ROOT)) for p in (ROOT / "src").rglob("*.py")

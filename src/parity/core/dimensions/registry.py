@@ -20,12 +20,12 @@ from typing import Literal
 
 from parity.core import model
 from parity.core.dimensions.entity_type import ENTITY_TYPES
-from parity.core.dimensions.levels import BROAD_BANDS, LEVEL_ORDER
+from parity.core.dimensions.levels import BROAD_BANDS, LEVEL_ORDER, PARITY_BANDS
 from parity.core.errors import UserInputError
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 UNKNOWN = "unknown"
-Kind = Literal["raw", "region", "band", "broad_band", "category", "entity_type", "internal",
+Kind = Literal["raw", "region", "band", "broad_band", "parity_band", "category", "entity_type", "internal",
                "year", "bool"]
 SourceTable = Literal["applications", "openings", "staff"]
 
@@ -95,6 +95,10 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("broad_band", "Grade band",
               "Broad grade band grouping level bands: " + ", ".join(BROAD_BANDS) + ".",
               "broad_band", {"staff": "grade"}, ("broad",), BROAD_BANDS),
+    Dimension("parity_band", "Level",
+              "Level band with the senior bands together, as the published gender parity "
+              "table shows it: " + ", ".join(PARITY_BANDS) + ".",
+              "parity_band", {"staff": "grade"}, (), PARITY_BANDS),
     Dimension("category", "Category",
               "Staff category of the grade: " + ", ".join(model.CATEGORIES) + ".", "category",
               _opening("grade", "grade"), (), tuple(model.CATEGORIES)),
@@ -137,7 +141,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "careers --flow roster": _STAFF,
     "composition": (*_STAFF, "duty_station", "appointment_type", "geo_subject"),
     "gender": ("level_band", "entity", "entity_type"),
-    "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
+    "release": ("regional_group", "nationality", "gender", "level_band", "broad_band", "parity_band",
                 "entity", "year"),
 }
 #: What the commands count, to name them in messages.
