@@ -23,6 +23,9 @@ def _sources(d: Dimension) -> str:
 def _values(d: Dimension) -> str:
     if d.values:
         return ", ".join(d.values)
+    if d.period_format is not None:
+        return "ascending (" + d.period_format.replace("%Y", "YYYY").replace("%m", "MM") + \
+            "), then unknown"
     return "ascending" if d.kind == "year" else "as recorded, in alphabetical order"
 
 
@@ -49,12 +52,26 @@ def render() -> str:
         aliases = ", ".join(f"`{a}`" for a in d.aliases) or "–"
         meaning = " ".join((d.description, *d.notes))
         lines.append(f"| `{d.name}` | {aliases} | {d.label} | {meaning} | {_values(d)} | "
-                     f"{_sources(d)} | {', '.join(d.commands)} |")
+                     f"{_sources(d)} | {', '.join(d.accepted_in)} |")
     lines += [
         "",
         "Opening attributes are read in the funnel from the copies the store keeps on each",
         "application (`opening_grade`, `opening_entity`, …), in the timelines from the",
         "openings; staff attributes from the staff snapshots.",
+        "",
+        "## Months and years of selections and events",
+        "",
+        "`selection_month` and `selection_year` label an application by the month (YYYY-MM)",
+        "or year of its selection date, and an opening (timelines) by those of its first",
+        "selection; what was never selected is `unknown`. They cut by when the decision was",
+        "taken, where `year` cuts by when the opening was posted. In the funnel they are",
+        "filters only: `parity funnel --by regional_group --where selection_month=2022-03`",
+        "gives the selections decided in March 2022 by regional group (every stage count",
+        "of those applications equals the selections, so read the counts, not the rates).",
+        "`event_month` labels a career event (promotion, reassignment, separation) by the",
+        "month it took effect; `parity careers --by event_month` counts the events per month",
+        "(with any other dimension), without staff-years or rates, since the time at risk is",
+        "not split by month.",
         "",
         "## Field and non-field entities",
         "",
