@@ -94,7 +94,8 @@ def careers(
         "--flow", help="promotion, reassignment, separation or roster.")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, entity_type (field), appointment_type ('parity dimensions'). "
+        "category, entity, entity_type (field), appointment_type, event_month (event counts "
+        "per month, no rates) ('parity dimensions'). "
         "Repeat (or separate with commas) for intersections. Default: regional_group.")]
     = None,
     year_from: Annotated[int | None, typer.Option(
@@ -144,7 +145,10 @@ def careers(
         period = f"{frame['period_start'][0]} to {frame['period_end'][0]}"
     else:
         period = "all years"
-    what = "Time in grade until promotion" if survival else _TITLES[name]
+    counts_only = "rate" not in frame.columns and not survival
+    what = ("Time in grade until promotion" if survival else
+            f"{name.capitalize()}s counted by the month they took effect (no rates)"
+            if counts_only else _TITLES[name])
     title = f"{what} by {' × '.join(dims)}, {period}"
     if layers:
         title += f", within {' × '.join(layers)}"
@@ -160,6 +164,12 @@ def careers(
 def _print_careers(frame: pl.DataFrame, name: str, title: str, dims: list[str],
                    layers: list[str], survival: bool) -> None:
     console = table_console()
+    if "rate" not in frame.columns and not survival:  # event counts by month
+        print_table(frame.with_columns(pl.col(pl.Date).cast(pl.Utf8)), title=title,
+                    console=console)
+        console.print("Event counts only: staff-years at risk are not split by month, so "
+                      "there are no rates or comparisons.", highlight=False)
+        return
     view = [*layers, *dims] if survival else dims
     if survival or frame.height == 0:
         print_table(_readable(frame, name, view, survival), title=title, console=console)

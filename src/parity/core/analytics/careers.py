@@ -79,6 +79,21 @@ def resolve_dimensions(flow: str, by: Sequence[str],
     return dims, layers
 
 
+def _event_counts_only(flow: str, dims: Sequence[str], layers: Sequence[str],
+                       reference: str) -> None:
+    """With event_month, career flows are event counts: say what is not available."""
+    if ce.EVENT_MONTH not in [*dims, *layers]:
+        return
+    if flow == "roster" or layers or reference != REFERENCE_OTHERS:
+        raise UserInputError(
+            "Career flows by event_month are counts of events per month only: the time at "
+            "risk is not split by month, so there are no rates, ratios, strata or reference "
+            "groups by month" + (", and the roster flow has no event dates" if flow == "roster"
+                                 else "") + ".",
+            "Drop --strata and --reference (and use a rate flow: promotion, reassignment or "
+            "separation), or drop event_month for rates by year with --from/--to.")
+
+
 def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
                    year_from: int | None = None, year_to: int | None = None,
                    strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
@@ -114,6 +129,16 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     flow = check_flow(flow)
     dims, layers = resolve_dimensions(flow, by, strata)
     direction = DIRECTIONS[flow]
+    _event_counts_only(flow, dims, layers, reference)
+    if ce.EVENT_MONTH in dims:
+        window = ce.resolve_window(ce.snapshot_dates(Sources.of(backend)), year_from, year_to)
+        counts = ce.flow_counts(Sources.of(backend), flow, dims, window, scope)
+        order = {o: i for i, o in enumerate(ce.OUTCOMES[flow])}
+        counts = counts.sort([*dims, pl.col("outcome").replace_strict(order)])
+        return counts.select(
+            pl.lit(flow).alias("flow"), "outcome", *dims, "count",
+            pl.lit(window.start + timedelta(days=1), dtype=pl.Date).alias("period_start"),
+            pl.lit(window.end, dtype=pl.Date).alias("period_end"))
     if flow == "roster":
         if year_from is not None and year_to is not None and year_from > year_to:
             raise UserInputError(f"--from {year_from} is after --to {year_to}.",
@@ -145,6 +170,18 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     )
 
 
+def _survival_dimensions(by: Sequence[str],
+                         strata: Sequence[str]) -> tuple[list[str], list[str]]:
+    dims, layers = resolve_dimensions("promotion", by, strata)
+    if ce.EVENT_MONTH in [*dims, *layers]:
+        raise UserInputError(
+            "Time to promotion cannot be broken down by event_month: a spell in a grade "
+            "has no single month.",
+            "Use 'parity careers --flow promotion --by event_month' to count promotions "
+            "by month.")
+    return dims, layers
+
+
 def careers_survival(source: Backend | Store, by: Sequence[str] = (),
                      year_from: int | None = None, year_to: int | None = None,
                      strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
@@ -163,7 +200,7 @@ def careers_survival(source: Backend | Store, by: Sequence[str] = (),
         raise UserInputError(f"The horizon must be a positive number of years, not {horizon}.",
                              "Give for example --horizon 3.")
     backend = as_backend(source)
-    dims, layers = resolve_dimensions("promotion", by, strata)
+    dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
     counts = cs.spell_counts(src, [*dims, *layers], window, scope)
@@ -179,7 +216,7 @@ def careers_survival_curves(source: Backend | Store, by: Sequence[str] = (),
     """The Kaplan–Meier steps behind :func:`careers_survival` (years, at_risk, promotions,
     survival = share not yet promoted, lower, upper) per stratum and group."""
     backend = as_backend(source)
-    dims, layers = resolve_dimensions("promotion", by, strata)
+    dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
     counts = cs.spell_counts(src, [*dims, *layers], window, scope)

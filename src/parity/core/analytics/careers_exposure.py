@@ -134,6 +134,8 @@ def resolve_window(snapshots: Sequence[date], year_from: int | None,
 
 # ---------------------------------------------------------------------------- contributions
 
+#: The month (YYYY-MM) of the event ending a segment: a key of event counts only.
+EVENT_MONTH = "event_month"
 _STATE = ("person_id", "nationality", "gender", "grade", "entity", "field", "appointment_type")
 #: Names of the snapshot columns of the state (careers_events.SNAPSHOT_COLUMNS).
 _SNAPSHOT_NAME = {"appointment_type": "appointment"}
@@ -184,7 +186,8 @@ def contributions(src: Sources, window: Window, flow: str,
     """Signed staff-days, with the state and the ending event (see the module docstring).
 
     Columns: the ``state`` columns (any of person_id, nationality, gender, grade, entity,
-    field, appointment_type), ``days`` (negative for the corrections), the ending event in
+    field, appointment_type; ``event_month`` is the month of the ending event when it
+    counts, null otherwise), ``days`` (negative for the corrections), the ending event in
     the period (``ends``: its order, null for none or outside the period, and what
     :func:`outcome_flags` needs of ``reason``, ``from_entity``, ``to_entity``,
     ``from_field``, ``to_field``) and
@@ -195,9 +198,12 @@ def contributions(src: Sources, window: Window, flow: str,
     last_slot = len(snaps) - 2
     w0, w1 = ibis.literal(window.start), ibis.literal(window.end)
     moves = flow == "reassignment"
+    dated = EVENT_MONTH in state
+    state = [c for c in state if c != EVENT_MONTH]
     need = list(dict.fromkeys([*state, "entity", "field"])) if moves else list(state)
     carry = {"promotion": (), "separation": ("reason",)}.get(flow, ENDING_COLUMNS[1:])
-    ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry}}
+    ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry},
+                    **({EVENT_MONTH: "string"} if dated else {})}
     columns = [_SNAPSHOT_NAME.get(c, c) for c in need if c != "person_id"]
     stations = ["station"] if moves else []
     cur = _entity_class(snapshot_rows(src, snaps, "c_", columns=columns + stations), src,
@@ -217,8 +223,12 @@ def contributions(src: Sources, window: Window, flow: str,
             end_values = {k: ibis.null(v) for k, v in ending_types.items()}
         else:  # an event outside the period ends its segment but does not count
             end_values = dict(ending)
-            end_values["ends"] = ibis.ifelse((when > w0) & (when <= w1), ending["ends"],
-                                             ibis.null("int8"))
+            inside = (when > w0) & (when <= w1)
+            end_values["ends"] = ibis.ifelse(inside, ending["ends"], ibis.null("int8"))
+            if dated:  # the month of the ending event, when it counts
+                end_values[EVENT_MONTH] = ibis.ifelse(inside & ending["ends"].notnull(),
+                                                      when.strftime("%Y-%m"),
+                                                      ibis.null("string"))
         return t.select(**{k: values[k] for k in need}, days=days, **end_values,
                         station_move=ibis.literal(False) if move is None else move)
 
@@ -340,17 +350,32 @@ def flow_expression(source: Backend | Sources, flow: str, keys: Sequence[str], w
     return by_dimensions(pre, src, keys, scope, flow == "promotion", ["staff_days", *outcomes])
 
 
+def event_outcomes(flow: str) -> tuple[str, ...]:
+    """The outcomes of ``flow`` that have a date (all but duty-station moves)."""
+    return tuple(o for o in OUTCOMES[flow] if o != "duty_station")
+
+
 def flow_counts(source: Backend | Sources, flow: str, keys: Sequence[str], window: Window,
                 scope: str = "all") -> pl.DataFrame:
-    """Tidy count table: ``keys``, outcome, count, staff_years (one row per outcome)."""
+    """Tidy count table: ``keys``, outcome, count, staff_years (one row per outcome).
+
+    With ``event_month`` among the keys, the events by the month they took effect: time
+    at risk is not split by month, so ``staff_years`` is null; duty-station moves (seen
+    only between two snapshots, undated) are left out, and so are rows with no event.
+    """
     wide = Backend.to_polars(flow_expression(source, flow, keys, window, scope))
-    outcomes = OUTCOMES[flow]
+    outcomes = event_outcomes(flow) if EVENT_MONTH in keys else OUTCOMES[flow]
+    if EVENT_MONTH in keys:
+        wide = wide.filter(pl.col(EVENT_MONTH).is_not_null()).with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("staff_days"))
     if wide.height == 0:
         schema = {k: pl.Utf8 for k in keys} | {"outcome": pl.Utf8, "count": pl.Int64,
                                                "staff_years": pl.Float64}
         return pl.DataFrame(schema=schema)
     long = wide.unpivot(index=[*keys, "staff_days"], on=[f"n_{o}" for o in outcomes],
                         variable_name="outcome", value_name="count")
+    if EVENT_MONTH in keys:  # months and groups with no event of the outcome are absent
+        long = long.filter(pl.col("count") > 0)
     return long.select(
         *keys,
         pl.col("outcome").str.strip_prefix("n_"),

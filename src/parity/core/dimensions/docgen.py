@@ -11,7 +11,7 @@ from pathlib import Path
 
 from parity.core.dimensions.entity_type import FIELD, NON_FIELD
 from parity.core.dimensions.levels import BROAD_BAND_OF, LEVEL_ORDER
-from parity.core.dimensions.registry import COMMANDS, DIMENSIONS, Dimension
+from parity.core.dimensions.registry import COMMANDS, DIMENSIONS, WHERE_ONLY, Dimension
 
 
 def _sources(d: Dimension) -> str:
@@ -24,8 +24,9 @@ def _values(d: Dimension) -> str:
     if d.values:
         return ", ".join(d.values)
     if d.period_format is not None:
+        undated = ", then unknown" if "applications" in d.sources else ""
         return "ascending (" + d.period_format.replace("%Y", "YYYY").replace("%m", "MM") + \
-            "), then unknown"
+            ")" + undated
     return "ascending" if d.kind == "year" else "as recorded, in alphabetical order"
 
 
@@ -103,8 +104,9 @@ def render() -> str:
         "| command | dimensions |",
         "| --- | --- |",
     ]
-    lines += [f"| `parity {c}` | {', '.join(f'`{n}`' for n in names)} |"
-              for c, names in COMMANDS.items()]
+    lines += [f"| `parity {c}` | " + ", ".join(
+        f"`{n}`" + (" (--where only)" if n in WHERE_ONLY.get(c, ()) else "") for n in names)
+        + " |" for c, names in COMMANDS.items()]
     lines += [
         "",
         "`parity funnel` also takes a voluntary self-identification dimension (such as",
