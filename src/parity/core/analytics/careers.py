@@ -84,14 +84,17 @@ def _event_counts_only(flow: str, dims: Sequence[str], layers: Sequence[str],
     """With event_month, career flows are event counts: say what is not available."""
     if ce.EVENT_MONTH not in [*dims, *layers]:
         return
-    if flow == "roster" or layers or reference != REFERENCE_OTHERS:
+    drop = [*(["--strata"] if layers else []),
+            *(["--reference"] if reference != REFERENCE_OTHERS else [])]
+    if flow == "roster" or drop:
         raise UserInputError(
             "Career flows by event_month are counts of events per month only: the time at "
             "risk is not split by month, so there are no rates, ratios, strata or reference "
             "groups by month" + (", and the roster flow has no event dates" if flow == "roster"
                                  else "") + ".",
-            "Drop --strata and --reference (and use a rate flow: promotion, reassignment or "
-            "separation), or drop event_month for rates by year with --from/--to.")
+            ("Use --flow promotion, reassignment or separation" if flow == "roster" else
+             f"Drop {' and '.join(drop)}") + ", or drop event_month for rates by year "
+            "(--from/--to).")
 
 
 def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
