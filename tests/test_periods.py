@@ -241,33 +241,74 @@ def _events_by_month(store: Store, kind: str) -> dict[str, int]:
     ("reassignment", "any", "reassignment")])
 def test_careers_events_by_month(store: Store, flow: str, outcome: str, kind: str) -> None:
     table = careers(store, flow, ["event_month"])
-    assert "rate" not in table.columns and "staff_years" not in table.columns
-    part = table.filter(pl.col("outcome") == outcome)
+    assert "ratio" not in table.columns and "verdict" not in table.columns
+    part = table.filter((pl.col("outcome") == outcome) & (pl.col("count") > 0))
     assert dict(zip(part["event_month"], part["count"], strict=True)) == \
         _events_by_month(store, kind)
     assert "duty_station" not in set(table["outcome"])
-    # a year's months add up to the count of the rate table for the year
+    # every month of the period has a row (24 months), zero events included
+    assert table.filter(pl.col("outcome") == outcome).height == 24
+    # a year's months add up to the count and staff-years of the rate table for the year
     for year in (2021, 2022):
         rates = careers(store, flow, ["regional_group"], year, year)
         months = careers(store, flow, ["regional_group", "event_month"], year, year)
-        total = rates.filter(pl.col("outcome") == outcome)["count"].sum()
-        assert months.filter(pl.col("outcome") == outcome)["count"].sum() == total
+        for frame in (rates, months):
+            assert frame["rate"].null_count() == 0
+        one = rates.filter(pl.col("outcome") == outcome)
+        split = months.filter(pl.col("outcome") == outcome)
+        assert split["count"].sum() == one["count"].sum()
+        assert split["staff_years"].sum() == pytest.approx(one["staff_years"].sum())
+        assert set(split["event_month"].str.slice(0, 4)) == {str(year)}
+
+
+def _days_by_month() -> pl.DataFrame:
+    """Staff-days per month and regional group by hand: everyone is present from the first
+    snapshot to their separation (or the last snapshot), days d with start < d ≤ end."""
+    ends = {e["person_id"]: date.fromisoformat(str(e["event_date"])) for e in EVENTS
+            if e["event"] == "separation"}
+    rows = []
+    for pid, (nat, _) in PEOPLE.items():
+        last = ends.get(pid, date(2022, 12, 31))
+        days = pl.date_range(date(2021, 1, 1), last, eager=True)
+        rows.append(pl.DataFrame({"day": days}).with_columns(
+            pl.lit(GROUP[nat]).alias("group")))
+    every = pl.concat(rows)
+    return every.group_by(pl.col("day").dt.strftime("%Y-%m").alias("month"), "group").len()
+
+
+def test_careers_staff_years_split_by_month(store: Store) -> None:
+    table = careers(store, "separation", ["regional_group", "event_month"])
+    part = table.filter(pl.col("outcome") == "all")
+    got = {(g, m): round(y * 365.25) for g, m, y in
+           part.select("regional_group", "event_month", "staff_years").iter_rows()}
+    direct = _days_by_month()
+    assert got == {(g, m): n for m, g, n in direct.select("month", "group", "len").iter_rows()}
+    # the rate and its exact Poisson interval (Garwood) for one month, by hand
+    from scipy import stats
+
+    row = part.filter((pl.col("regional_group") == "WEOG")
+                      & (pl.col("event_month") == "2022-03")).row(0, named=True)
+    days = direct.filter((pl.col("group") == "WEOG") & (pl.col("month") == "2022-03"))["len"]
+    t = days.item() / 365.25
+    assert row["count"] == 1 and row["rate"] == pytest.approx(1 / t)
+    assert row["rate_low"] == pytest.approx(stats.chi2.ppf(0.025, 2) / (2 * t))
+    assert row["rate_high"] == pytest.approx(stats.chi2.ppf(0.975, 4) / (2 * t))
 
 
 def test_careers_events_by_month_and_group(store: Store) -> None:
     counts = careers_counts(store, "promotion", ["regional_group", "event_month"])
-    assert counts["staff_years"].null_count() == counts.height
+    assert counts["staff_years"].null_count() == 0
     got = {(g, m): n for g, m, n in counts.select("regional_group", "event_month", "count")
-           .iter_rows()}
+           .iter_rows() if n}
     # S1 (KEN) 2021-03, S2 (FRA) 2021-03, S3 (CHN) 2022-07; S7's are outside the snapshots
     assert got == {("AFR", "2021-03"): 1, ("WEOG", "2021-03"): 1, ("APG", "2022-07"): 1}
     assert api.careers(store, "separation", ["event_month"])["count"].sum() > 0
 
 
-def test_careers_event_month_has_no_rates(store: Store) -> None:
-    with pytest.raises(UserInputError, match="counts of events per month only"):
+def test_careers_event_month_has_no_comparisons(store: Store) -> None:
+    with pytest.raises(UserInputError, match="but no ratios, tests, strata"):
         careers(store, "promotion", ["event_month"], strata=["grade"])
-    with pytest.raises(UserInputError, match="counts of events per month only"):
+    with pytest.raises(UserInputError, match="but no ratios, tests, strata"):
         careers(store, "promotion", ["regional_group", "event_month"], reference="AFR")
     with pytest.raises(UserInputError, match="cannot be broken down by event_month"):
         careers_survival(store, ["event_month"])
@@ -300,8 +341,8 @@ def test_cli_accepts_the_names(store: Store) -> None:
     assert months == ["all", "2022-03", "unknown"]
     flows = _cli("careers", "--db", db, "--flow", "separation", "--by", "event_month")
     rows = flows["sections"]["separation"]  # type: ignore[index]
-    assert {(r["event_month"], r["count"]) for r in rows if r["outcome"] == "all"} == {
-        ("2021-11", 1), ("2022-03", 1)}
+    assert {(r["event_month"], r["count"]) for r in rows
+            if r["outcome"] == "all" and r["count"]} == {("2021-11", 1), ("2022-03", 1)}
     dims = _cli("dimensions", "--command", "careers")
     names = {r["dimension"] for section in dims["sections"].values()  # type: ignore[union-attr]
              for r in section}

@@ -165,12 +165,15 @@ def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int |
     >>> {"rate", "mh_ratio", "verdict"} <= set(promo.columns)
     True
 
-    ``event_month`` gives event counts per month, without rates (the time at risk is not
-    split by month):
+    ``event_month`` gives each month's events, staff-years spent in it and rate, without
+    comparisons; the months add up to the year:
 
     >>> monthly = api.careers(store, "promotion", ["event_month"], year_from=2022, year_to=2022)
-    >>> sorted(set(monthly["event_month"].str.slice(0, 4))), "rate" in monthly.columns
+    >>> sorted(set(monthly["event_month"].str.slice(0, 4))), "ratio" in monthly.columns
     (['2022'], False)
+    >>> yearly = api.careers(store, "promotion", year_from=2022, year_to=2022)
+    >>> int(monthly["count"].sum()) == int(yearly["count"].sum())
+    True
     """
     from parity.core.analytics.careers import careers as run
 

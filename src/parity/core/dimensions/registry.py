@@ -149,10 +149,11 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               {"applications": "selected_date", "openings": "first_selected"},
               notes=("The funnel takes it in --where only, as selection_month.",)),
     Dimension("event_month", "Month of the event",
-              "Month (YYYY-MM) a promotion, reassignment or separation took effect, for "
-              "career-flow event counts.", "month", {"events": "event_date"},
-              notes=("Counts only: staff-years are not split by month, so career flows by "
-                     "event_month give the events, without rates, ratios or tests.",)),
+              "Month (YYYY-MM) a promotion, reassignment or separation took effect; the "
+              "staff-years at risk are split by the month they were spent in.", "month",
+              {"events": "event_date"},
+              notes=("Career flows by event_month give each month's events, staff-years and "
+                     "rate with its interval, without ratios, tests or strata.",)),
     Dimension("geo_subject", "Post subject to geographical distribution",
               "true for staff in posts subject to geographical distribution.", "bool",
               {"staff": "geo_subject"}, ("geo",)),
