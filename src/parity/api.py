@@ -100,6 +100,13 @@ def funnel(store: Store, by: Sequence[str], *, strata: str | Sequence[str] | Non
     >>> cmh = api.funnel(store, ["gender"], strata=["grade"], section="stratified")
     >>> "cmh_p_value" in cmh.columns
     True
+
+    The selections decided in a month (``selection_month``/``selection_year`` are filters
+    only): every stage count of those applications is the number selected.
+
+    >>> march = api.funnel(store, ["regional_group"], where=["selection_month=2022-03"])
+    >>> march.group_by("regional_group").agg(pl.col("count").n_unique())["count"].max()
+    1
     """
     from parity.core.analytics.funnel import funnel_report
 
@@ -129,6 +136,12 @@ def timelines(store: Store, by: Sequence[str] = (), *, year_from: int | None = N
     >>> days = api.timelines(store, ["level_band"], year_from=2019)
     >>> {"openings", "median_days"} <= set(days.columns)
     True
+
+    By the month of the opening's first selection (``unknown``: not filled by ``as_of``):
+
+    >>> by_month = api.timelines(store, ["selection_month"])
+    >>> by_month.filter(pl.col("selection_month") == "unknown")["selected"].to_list()
+    [0]
     """
     from parity.core.analytics.timelines import timelines_report
 
@@ -150,6 +163,16 @@ def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int |
     >>> sorted(set(promo["gender"].drop_nulls()))
     ['F', 'M', 'X']
     >>> {"rate", "mh_ratio", "verdict"} <= set(promo.columns)
+    True
+
+    ``event_month`` gives each month's events, staff-years spent in it and rate, without
+    comparisons; the months add up to the year:
+
+    >>> monthly = api.careers(store, "promotion", ["event_month"], year_from=2022, year_to=2022)
+    >>> sorted(set(monthly["event_month"].str.slice(0, 4))), "ratio" in monthly.columns
+    (['2022'], False)
+    >>> yearly = api.careers(store, "promotion", year_from=2022, year_to=2022)
+    >>> int(monthly["count"].sum()) == int(yearly["count"].sum())
     True
     """
     from parity.core.analytics.careers import careers as run

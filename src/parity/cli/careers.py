@@ -94,7 +94,8 @@ def careers(
         "--flow", help="promotion, reassignment, separation or roster.")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, entity_type (field), appointment_type ('parity dimensions'). "
+        "category, entity, entity_type (field), appointment_type, event_month (rates per "
+        "month, no comparisons) ('parity dimensions'). "
         "Repeat (or separate with commas) for intersections. Default: regional_group.")]
     = None,
     year_from: Annotated[int | None, typer.Option(
@@ -144,7 +145,10 @@ def careers(
         period = f"{frame['period_start'][0]} to {frame['period_end'][0]}"
     else:
         period = "all years"
-    what = "Time in grade until promotion" if survival else _TITLES[name]
+    monthly = "ratio" not in frame.columns and not survival
+    what = ("Time in grade until promotion" if survival else
+            f"{_TITLES[name].split(' (')[0]}, by month (no comparisons)"
+            if monthly else _TITLES[name])
     title = f"{what} by {' × '.join(dims)}, {period}"
     if layers:
         title += f", within {' × '.join(layers)}"
@@ -160,6 +164,16 @@ def careers(
 def _print_careers(frame: pl.DataFrame, name: str, title: str, dims: list[str],
                    layers: list[str], survival: bool) -> None:
     console = table_console()
+    if "ratio" not in frame.columns and not survival:  # rates by event_month
+        rows = [{**{d: r[d] for d in ["outcome", *dims]}, "count": fmt_count(r["count"]),
+                 "staff-years": _num(r["staff_years"], 1),
+                 "per 100": _with_interval(r["rate"], r["rate_low"], r["rate_high"], 100)}
+                for r in frame.iter_rows(named=True)]
+        print_table(pl.DataFrame(rows, strict=False), title=title, console=console)
+        console.print("Events in the month they took effect per 100 staff-years spent in "
+                      "that month; intervals 95% (exact Poisson); no comparisons by month.",
+                      highlight=False)
+        return
     view = [*layers, *dims] if survival else dims
     if survival or frame.height == 0:
         print_table(_readable(frame, name, view, survival), title=title, console=console)

@@ -35,7 +35,8 @@ FromOption = Annotated[int | None, typer.Option(
 ToOption = Annotated[int | None, typer.Option(
     "--to", help="Last posting year.", min=1900, max=2200)]
 WhereOption = Annotated[list[str] | None, typer.Option(
-    "--where", help="Filter DIM=VALUE, DIM!=VALUE or DIM=V1,V2; repeat to combine (AND).")]
+    "--where", help="Filter DIM=VALUE, DIM!=VALUE or DIM=V1,V2; repeat to combine (AND). "
+    "--where selection_month=2022-03 keeps the selections decided in March 2022.")]
 SectionOption = Annotated[str | None, typer.Option(
     "--section", help="Section written by --format csv (default: the analysis asked for).")]
 
@@ -195,7 +196,8 @@ def funnel(
 def timelines(
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Opening dimension(s): entity_type (field/non-field), grade, year, "
-        "level_band, category, entity, job_family, posting_type.")] = None,
+        "level_band, category, entity, job_family, posting_type, selection_month, "
+        "selection_year (of the opening's first selection).")] = None,
     db: DbOption = None,
     year_from: FromOption = None,
     year_to: ToOption = None,

@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import numpy as np
 import polars as pl
 
 from parity.core.analytics import careers_exposure as ce
@@ -43,6 +44,7 @@ from parity.core.analytics.careers_events import Sources
 from parity.core.analytics.careers_stats import Direction
 from parity.core.backend import Backend
 from parity.core.errors import UserInputError
+from parity.core.stats.rates import poisson_rate_interval
 from parity.core.store import Store
 
 FLOWS: dict[str, str] = {
@@ -77,6 +79,39 @@ def resolve_dimensions(flow: str, by: Sequence[str],
     dims = ce.dimension_names(list(by) or ["regional_group"], command)
     layers = ce.dimension_names([*dims, *strata], command)[len(dims):]
     return dims, layers
+
+
+def monthly_rates(counts: pl.DataFrame, flow: str, dims: Sequence[str]) -> pl.DataFrame:
+    """Each month's (and group's) events, staff-years and rate per staff-year with its exact
+    Poisson interval; no comparison (see :func:`_event_counts_only`)."""
+    order = {o: i for i, o in enumerate(ce.OUTCOMES[flow])}
+    counts = counts.sort([*dims, pl.col("outcome").replace_strict(order)])
+    low, high = poisson_rate_interval(counts["count"].to_numpy(),
+                                      counts["staff_years"].to_numpy())
+    known = pl.col("staff_years") > 0
+    return counts.select(
+        pl.lit(flow).alias("flow"), "outcome", *dims, "count", "staff_years",
+        pl.when(known).then(pl.col("count") / pl.col("staff_years")).alias("rate"),
+        pl.when(known).then(pl.Series(np.nan_to_num(low, nan=0.0))).alias("rate_low"),
+        pl.when(known).then(pl.Series(np.nan_to_num(high, nan=0.0))).alias("rate_high"))
+
+
+def _event_counts_only(flow: str, dims: Sequence[str], layers: Sequence[str],
+                       reference: str) -> None:
+    """With event_month, career flows are monthly rates: say what is not available."""
+    if ce.EVENT_MONTH not in [*dims, *layers]:
+        return
+    drop = [*(["--strata"] if layers else []),
+            *(["--reference"] if reference != REFERENCE_OTHERS else [])]
+    if flow == "roster" or drop:
+        raise UserInputError(
+            "Career flows by event_month give each month's events, staff-years and rate "
+            "with its interval, but no ratios, tests, strata or reference groups (a month "
+            "holds too few events to compare groups)" + (
+                ", and the roster flow has no event dates" if flow == "roster" else "") + ".",
+            ("Use --flow promotion, reassignment or separation" if flow == "roster" else
+             f"Drop {' and '.join(drop)}") + ", or drop event_month for rates by year "
+            "(--from/--to).")
 
 
 def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
@@ -114,6 +149,13 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     flow = check_flow(flow)
     dims, layers = resolve_dimensions(flow, by, strata)
     direction = DIRECTIONS[flow]
+    _event_counts_only(flow, dims, layers, reference)
+    if ce.EVENT_MONTH in dims:
+        window = ce.resolve_window(ce.snapshot_dates(Sources.of(backend)), year_from, year_to)
+        counts = ce.flow_counts(Sources.of(backend), flow, dims, window, scope)
+        return monthly_rates(counts, flow, dims).with_columns(
+            pl.lit(window.start + timedelta(days=1), dtype=pl.Date).alias("period_start"),
+            pl.lit(window.end, dtype=pl.Date).alias("period_end"))
     if flow == "roster":
         if year_from is not None and year_to is not None and year_from > year_to:
             raise UserInputError(f"--from {year_from} is after --to {year_to}.",
@@ -145,6 +187,18 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     )
 
 
+def _survival_dimensions(by: Sequence[str],
+                         strata: Sequence[str]) -> tuple[list[str], list[str]]:
+    dims, layers = resolve_dimensions("promotion", by, strata)
+    if ce.EVENT_MONTH in [*dims, *layers]:
+        raise UserInputError(
+            "Time to promotion cannot be broken down by event_month: a spell in a grade "
+            "has no single month.",
+            "Use 'parity careers --flow promotion --by event_month' to count promotions "
+            "by month.")
+    return dims, layers
+
+
 def careers_survival(source: Backend | Store, by: Sequence[str] = (),
                      year_from: int | None = None, year_to: int | None = None,
                      strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
@@ -163,7 +217,7 @@ def careers_survival(source: Backend | Store, by: Sequence[str] = (),
         raise UserInputError(f"The horizon must be a positive number of years, not {horizon}.",
                              "Give for example --horizon 3.")
     backend = as_backend(source)
-    dims, layers = resolve_dimensions("promotion", by, strata)
+    dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
     counts = cs.spell_counts(src, [*dims, *layers], window, scope)
@@ -179,7 +233,7 @@ def careers_survival_curves(source: Backend | Store, by: Sequence[str] = (),
     """The Kaplan–Meier steps behind :func:`careers_survival` (years, at_risk, promotions,
     survival = share not yet promoted, lower, upper) per stratum and group."""
     backend = as_backend(source)
-    dims, layers = resolve_dimensions("promotion", by, strata)
+    dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
     counts = cs.spell_counts(src, [*dims, *layers], window, scope)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import ibis
 import ibis.expr.types as ir
@@ -134,6 +134,8 @@ def resolve_window(snapshots: Sequence[date], year_from: int | None,
 
 # ---------------------------------------------------------------------------- contributions
 
+#: The month (YYYY-MM) of an event, and of the staff-days split by month.
+EVENT_MONTH = "event_month"
 _STATE = ("person_id", "nationality", "gender", "grade", "entity", "field", "appointment_type")
 #: Names of the snapshot columns of the state (careers_events.SNAPSHOT_COLUMNS).
 _SNAPSHOT_NAME = {"appointment_type": "appointment"}
@@ -184,7 +186,8 @@ def contributions(src: Sources, window: Window, flow: str,
     """Signed staff-days, with the state and the ending event (see the module docstring).
 
     Columns: the ``state`` columns (any of person_id, nationality, gender, grade, entity,
-    field, appointment_type), ``days`` (negative for the corrections), the ending event in
+    field, appointment_type; ``event_month`` is the month of the ending event when it
+    counts, null otherwise), ``days`` (negative for the corrections), the ending event in
     the period (``ends``: its order, null for none or outside the period, and what
     :func:`outcome_flags` needs of ``reason``, ``from_entity``, ``to_entity``,
     ``from_field``, ``to_field``) and
@@ -195,9 +198,12 @@ def contributions(src: Sources, window: Window, flow: str,
     last_slot = len(snaps) - 2
     w0, w1 = ibis.literal(window.start), ibis.literal(window.end)
     moves = flow == "reassignment"
+    dated = EVENT_MONTH in state
+    state = [c for c in state if c != EVENT_MONTH]
     need = list(dict.fromkeys([*state, "entity", "field"])) if moves else list(state)
     carry = {"promotion": (), "separation": ("reason",)}.get(flow, ENDING_COLUMNS[1:])
-    ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry}}
+    ending_types = {"ends": "int8", **{c: _ENDING[c] for c in carry},
+                    **({EVENT_MONTH: "string"} if dated else {})}
     columns = [_SNAPSHOT_NAME.get(c, c) for c in need if c != "person_id"]
     stations = ["station"] if moves else []
     cur = _entity_class(snapshot_rows(src, snaps, "c_", columns=columns + stations), src,
@@ -210,16 +216,25 @@ def contributions(src: Sources, window: Window, flow: str,
         lo, hi = ibis.greatest(a, w0), ibis.least(b, w1)
         return ibis.ifelse(hi > lo, hi.delta(lo, unit="day"), 0).cast("int64")
 
-    def row(t: ir.Table, values: dict[str, ir.Value], days: ir.IntegerValue,
-            when: ir.DateValue | None = None, ending: dict[str, ir.Value] | None = None,
+    def row(t: ir.Table, values: dict[str, ir.Value], span: tuple[ir.DateValue, ir.DateValue],
+            sign: int, when: ir.DateValue | None = None,
+            ending: dict[str, ir.Value] | None = None,
             move: ir.BooleanValue | None = None) -> ir.Table:
+        days = clip(*span) if sign > 0 else -clip(*span)
+        # dated: the segment's span and sign, to split its days by month
+        spans = {"span_from": span[0], "span_to": span[1],
+                 "sign": ibis.literal(sign, "int8")} if dated else {}
         if when is None or ending is None:
             end_values = {k: ibis.null(v) for k, v in ending_types.items()}
         else:  # an event outside the period ends its segment but does not count
             end_values = dict(ending)
-            end_values["ends"] = ibis.ifelse((when > w0) & (when <= w1), ending["ends"],
-                                             ibis.null("int8"))
-        return t.select(**{k: values[k] for k in need}, days=days, **end_values,
+            inside = (when > w0) & (when <= w1)
+            end_values["ends"] = ibis.ifelse(inside, ending["ends"], ibis.null("int8"))
+            if dated:  # the month of the ending event, when it counts
+                end_values[EVENT_MONTH] = ibis.ifelse(inside & ending["ends"].notnull(),
+                                                      when.strftime("%Y-%m"),
+                                                      ibis.null("string"))
+        return t.select(**{k: values[k] for k in need}, days=days, **end_values, **spans,
                         station_move=ibis.literal(False) if move is None else move)
 
     def snap_state(t: ir.Table, p: str = "c_") -> dict[str, ir.Value]:
@@ -232,7 +247,7 @@ def contributions(src: Sources, window: Window, flow: str,
     if moves:
         a = a.left_join(nxt, [a.c_person == nxt.n_person, a.c_slot == nxt.n_slot])
         move = (a.c_next > w0) & (a.c_next <= w1) & (a.n_station != a.c_station).fill_null(False)
-    term_a = row(a, snap_state(a), clip(a.c_date, a.c_next), move=move)
+    term_a = row(a, snap_state(a), (a.c_date, a.c_next), 1, move=move)
 
     # Someone on s_k who separated that very day opens no segment at s_k.
     raw = src.events
@@ -245,13 +260,13 @@ def contributions(src: Sources, window: Window, flow: str,
     first = ev.filter(ev.rn == 0).view()
     b = first.join(cur, [first.person == cur.c_person, first.slot == cur.c_slot])
     b = b.anti_join(ghost, [b.person == ghost.g_person, b.slot == ghost.g_slot])
-    term_b = row(b, snap_state(b), -clip(b.date, b.slot_end), b.date,
+    term_b = row(b, snap_state(b), (b.date, b.slot_end), -1, b.date,
                  {"ends": b.ord, **{c: b[c] for c in carry}})
 
     # B': the ghost's whole slot, taken back.
     gb = ghost.join(cur, [ghost.g_person == cur.c_person, ghost.g_slot == cur.c_slot])
     gb = gb.filter(gb.c_slot <= last_slot)
-    term_g = row(gb, snap_state(gb), -clip(gb.c_date, gb.c_next))
+    term_g = row(gb, snap_state(gb), (gb.c_date, gb.c_next), -1)
 
     # C: each appointment, promotion or reassignment opens a segment to the next event.
     e = ev.filter((ev.ord != ORD_SEPARATION) & ev.valid)
@@ -267,7 +282,7 @@ def contributions(src: Sources, window: Window, flow: str,
         candidates = [v for v in (from_events.get(name), c["c_" + col], c["n_" + col])
                       if v is not None]
         values[name] = ibis.coalesce(*candidates)
-    term_c = row(c, values, clip(c.date, ibis.coalesce(c.nx_date, c.slot_end)), c.nx_date,
+    term_c = row(c, values, (c.date, ibis.coalesce(c.nx_date, c.slot_end)), 1, c.nx_date,
                  {"ends": c.nx_ord, **{k: c[f"nx_{k}"] for k in carry}})
     return ibis.union(term_a, term_b, term_g, term_c, distinct=False)
 
@@ -324,7 +339,9 @@ def flow_expression(source: Backend | Sources, flow: str, keys: Sequence[str], w
     """Events of every outcome and staff-days at risk by ``keys``: one expression.
 
     The contributions are first summed by the raw columns the keys derive from
-    (nationality, grade, ...), then by ``keys`` (:func:`by_dimensions`).
+    (nationality, grade, ...), then by ``keys`` (:func:`by_dimensions`). With
+    ``event_month``, events count in their month and staff-days in the months they were
+    spent in (:func:`_by_month`).
     """
     if flow not in OUTCOMES:
         raise UserInputError(f"'{flow}' is not a rate flow.",
@@ -335,16 +352,66 @@ def flow_expression(source: Backend | Sources, flow: str, keys: Sequence[str], w
     seg = contributions(src, window, flow, base)
     flags = outcome_flags(seg, flow)
     outcomes = [f"n_{o}" for o in OUTCOMES[flow]]
-    pre = seg.group_by(base).agg(
-        staff_days=seg.days.sum(), **{f"n_{o}": f.ifelse(1, 0).sum() for o, f in flags.items()})
+    if EVENT_MONTH in base:
+        pre = _by_month(seg, flags, base, window)
+    else:
+        pre = seg.group_by(base).agg(staff_days=seg.days.sum(),
+                                     **{f"n_{o}": f.ifelse(1, 0).sum() for o, f in flags.items()})
     return by_dimensions(pre, src, keys, scope, flow == "promotion", ["staff_days", *outcomes])
+
+
+def months_of(window: Window) -> list[tuple[str, date, date]]:
+    """Each month (YYYY-MM) the period (start, end] touches, as (label, day before its
+    first day, its last day): the month holds the days d with from < d ≤ to."""
+    out: list[tuple[str, date, date]] = []
+    first = (window.start + timedelta(days=1)).replace(day=1)
+    while first <= window.end:
+        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        out.append((f"{first:%Y-%m}", first - timedelta(days=1), nxt - timedelta(days=1)))
+        first = nxt
+    return out
+
+
+def _by_month(seg: ir.Table, flags: dict[str, ir.BooleanValue], base: Sequence[str],
+              window: Window) -> ir.Table:
+    """Events by the month they took effect and staff-days by the month they were spent in,
+    by the raw state columns: each segment's signed days are split over the months its
+    span (from, to] overlaps, within the period."""
+    stem = [c for c in base if c != EVENT_MONTH]
+    names = [f"n_{o}" for o in flags]
+    flagged = seg.mutate(**{f"n_{o}": f.ifelse(1, 0) for o, f in flags.items()})
+    events = flagged.filter(flagged[EVENT_MONTH].notnull()).select(
+        *stem, flagged[EVENT_MONTH], staff_days=ibis.literal(0, "int64"),
+        **{n: flagged[n].cast("int64") for n in names})
+    rows = months_of(window)
+    months = ibis.memtable({"m_label": [r[0] for r in rows], "m_from": [r[1] for r in rows],
+                            "m_to": [r[2] for r in rows]})
+    j = seg.join(months, (seg.span_from < months.m_to) & (seg.span_to > months.m_from))
+    lo = ibis.greatest(j.span_from, ibis.literal(window.start), j.m_from)
+    hi = ibis.least(j.span_to, ibis.literal(window.end), j.m_to)
+    days = ibis.ifelse(hi > lo, hi.delta(lo, unit="day"), 0).cast("int64") * j.sign
+    time = j.select(*stem, **{EVENT_MONTH: j.m_label}, staff_days=days.cast("int64"),
+                    **{n: ibis.literal(0, "int64") for n in names})
+    both = ibis.union(events, time, distinct=False)
+    return both.group_by(list(base)).agg(staff_days=both.staff_days.sum(),
+                                         **{n: both[n].sum() for n in names})
+
+
+def event_outcomes(flow: str) -> tuple[str, ...]:
+    """The outcomes of ``flow`` that have a date (all but duty-station moves)."""
+    return tuple(o for o in OUTCOMES[flow] if o != "duty_station")
 
 
 def flow_counts(source: Backend | Sources, flow: str, keys: Sequence[str], window: Window,
                 scope: str = "all") -> pl.DataFrame:
-    """Tidy count table: ``keys``, outcome, count, staff_years (one row per outcome)."""
+    """Tidy count table: ``keys``, outcome, count, staff_years (one row per outcome).
+
+    With ``event_month`` among the keys, the events by the month they took effect and the
+    staff-years by the month they were spent in; duty-station moves (seen only between two
+    snapshots, undated) are left out.
+    """
     wide = Backend.to_polars(flow_expression(source, flow, keys, window, scope))
-    outcomes = OUTCOMES[flow]
+    outcomes = event_outcomes(flow) if EVENT_MONTH in keys else OUTCOMES[flow]
     if wide.height == 0:
         schema = {k: pl.Utf8 for k in keys} | {"outcome": pl.Utf8, "count": pl.Int64,
                                                "staff_years": pl.Float64}

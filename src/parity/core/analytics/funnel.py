@@ -49,7 +49,7 @@ from parity.core.analytics.funnel_stats import (
 from parity.core.analytics.funnel_strata import stratified_statistics
 from parity.core.analytics.funnel_trend import trend_statistics
 from parity.core.backend import Backend
-from parity.core.dimensions import is_dimension
+from parity.core.dimensions import is_dimension, registry
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.store import Store
 
@@ -58,6 +58,10 @@ STEPS: tuple[tuple[str, str], ...] = model.STAGE_STEPS
 ROSTER_STEPS: tuple[tuple[str, str], ...] = model.ROSTER_STEPS
 STRATA: tuple[str, ...] = ("grade", "job_family", "entity", "opening", "level_band", "category",
                            "entity_type", "posting_type", "internal", "year")
+#: Said when a filter keeps only the applications selected in some months or years.
+PERIOD_NOTE = ("Only applications selected in the months or years asked for are counted, so "
+               "every stage count equals the selections: the 'selected' counts are the "
+               "selections decided then; the pass rates and ratios compare nothing.")
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,15 @@ def _dimensions(by: Sequence[str]) -> tuple[list[str], str | None]:
             if not part.strip():
                 continue
             name = canonical(part)
+            if name in registry.WHERE_ONLY["funnel"]:
+                raise UserInputError(
+                    f"The funnel cannot be broken down by {name}: applications selected in a "
+                    "period reached every stage, those never selected none, so the rates "
+                    "would say nothing.",
+                    f"Filter with --where {name}=VALUE to count the selections decided then "
+                    f"(e.g. --by regional_group --where {name}="
+                    f"{'2022-03' if name == 'selection_month' else '2022'}), or use "
+                    f"'parity timelines --by {name}'.")
             if name not in DIMENSIONS:
                 if selfid is not None or is_dimension(name) \
                         or not name.replace("_", "").isalnum():
@@ -155,7 +168,9 @@ def funnel_report(
         raise UserInputError("--trend already breaks the funnel down by year.",
                              "Drop 'year' from --by or drop --trend.")
     backend, store = _backend(source)
-    notes: list[str] = []
+    notes: list[str] = [PERIOD_NOTE] if any(
+        f.dimension in registry.WHERE_ONLY["funnel"] and not f.negate
+        and "unknown" not in f.values for f in filters) else []
     steps, chain = STEPS, STAGES
     if selfid is not None:
         if actor is None and selfid not in SELF_ID_EXAMPLES:

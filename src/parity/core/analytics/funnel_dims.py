@@ -9,6 +9,8 @@ are mapped on the small count table afterwards; filters on derived labels are tr
 back to raw values, so every filter runs inside the one counting pass.
 
 Labels: a missing value is ``unknown``; ``internal`` is ``internal``/``external``;
+``selection_month``/``selection_year`` are the month (YYYY-MM) or year of the selection
+date (grouped by the date, labelled on the count table; filtered by date ranges);
 ``entity_type`` is ``field``/``non-field`` (the one rule of
 :mod:`parity.core.dimensions.entity_type`).
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 import ibis
@@ -46,7 +49,8 @@ class Dimension:
     name: str
     level: Level
     column: str  # raw column of openings (or applications for application dimensions)
-    kind: str  # "raw", "region", "band", "category", "entity_type", "internal", "year"
+    kind: str  # "raw", "region", "band", "category", "entity_type", "internal", "year",
+    # or "month"/"date_year" (the month or year of a date)
     description: str
     app_column: str  # the column of applications holding the raw values
 
@@ -129,7 +133,38 @@ def label_expr(dim: Dimension, raw: str, entity_type_of: dict[str, str]) -> pl.E
                 .when(col).then(pl.lit("internal")).otherwise(pl.lit("external")))
     if dim.kind == "year":
         return col.cast(pl.Int64)
+    if dim.kind in registry.PERIOD_FORMATS:
+        return col.dt.strftime(registry.PERIOD_FORMATS[dim.kind]).fill_null(UNKNOWN)
     return col.cast(pl.Utf8).fill_null(UNKNOWN)
+
+
+def period_bounds(kind: str, value: str) -> tuple[date, date]:
+    """The dates [start, end) of a month (``YYYY-MM``) or a year (``YYYY``) label."""
+    year, _, month = value.partition("-")
+    if kind == "date_year":
+        return date(int(year), 1, 1), date(int(year) + 1, 1, 1)
+    m = int(month)
+    return date(int(year), m, 1), (date(int(year) + 1, 1, 1) if m == 12
+                                   else date(int(year), m + 1, 1))
+
+
+def _check_periods(dim: str, kind: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Month (YYYY-MM) or year (YYYY) labels, normalised; ``unknown`` for never dated."""
+    out: list[str] = []
+    for v in values:
+        if v.lower() == UNKNOWN:
+            out.append(UNKNOWN)
+            continue
+        year, sep, month = v.partition("-")
+        ok = year.isdigit() and len(year) == 4 and (
+            not sep if kind == "date_year" else month.isdigit() and 1 <= int(month) <= 12)
+        if not ok:
+            example = "2022-03" if kind == "month" else "2022"
+            raise UserInputError(
+                f"'{v}' is not a {'month' if kind == 'month' else 'year'} for {dim}.",
+                f"Write e.g. --where {dim}={example} (or {UNKNOWN} for never selected).")
+        out.append(f"{year}-{int(month):02d}" if kind == "month" else year)
+    return tuple(out)
 
 
 # ----------------------------------------------------------------------------- filters
@@ -166,6 +201,8 @@ def parse_filters(items: Iterable[str | Filter]) -> tuple[Filter, ...]:
 
 
 def _check_values(dim: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    if DIMENSIONS[dim].kind in registry.PERIOD_FORMATS:
+        return _check_periods(dim, DIMENSIONS[dim].kind, values)
     if dim in ("nationality", "education_country"):
         values = tuple(v.upper() if v.lower() != UNKNOWN else UNKNOWN for v in values)
         bad = [v for v in values if v != UNKNOWN and v not in reference.iso3_codes()]
@@ -195,6 +232,7 @@ def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str]) -> 
     dim = DIMENSIONS[f.dimension]
     wanted = set(f.values)
     with_null = UNKNOWN in wanted
+    period: ir.BooleanValue | None = None
     if dim.kind == "region":
         regions = _region_map()
         raw: list[Any] = sorted(c for c, g in regions.items() if g in wanted)
@@ -207,9 +245,16 @@ def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str]) -> 
         raw = [v == "internal" for v in wanted if v != UNKNOWN]
     elif dim.kind == "year":
         raw = [int(v) for v in wanted]
+    elif dim.kind in registry.PERIOD_FORMATS:  # date ranges on the raw date
+        raw = []
+        for lo, hi in sorted(period_bounds(dim.kind, v) for v in wanted if v != UNKNOWN):
+            span = (col >= ibis.literal(lo)) & (col < ibis.literal(hi))
+            period = span if period is None else period | span
     else:
         raw = [v for v in wanted if v != UNKNOWN]
     cond: ir.BooleanValue = col.isin(raw) if raw else ibis.literal(False)
+    if period is not None:
+        cond = period
     if dim.kind == "entity_type" and with_null:
         known = sorted(entity_type_of)
         cond = cond | (~col.isin(known) if known else ibis.literal(True))

@@ -110,7 +110,8 @@ def opening_milestones(backend: Backend, columns: Sequence[str]) -> pl.DataFrame
         **{f"first_{s}": apps[f"{s}_date"].min() for s in MILESTONES},
         **{f"last_{s}": apps[f"{s}_date"].max() for s in dates},
     )
-    extra = {c: openings[c] for c in columns if c not in ("year", "posting_type")}
+    extra = {c: openings[c] for c in columns
+             if c in openings.columns and c not in ("year", "posting_type")}
     o = openings.select("opening_id", "posted_date", "closed_date", "posting_type",
                         year=openings.posted_date.year().cast("int32"), **extra)
     joined = o.left_join(agg, o.opening_id == agg.opening_id)
@@ -157,6 +158,9 @@ def timelines_report(
     last_cols = [c for c in frame.columns if c.startswith(("first_", "last_"))]
     seen = frame.select(pl.max_horizontal("posted_date", *last_cols).max()).item()
     cutoff: date = as_of or seen
+    # A selection after as_of is not yet made (nor dated, for selection_month/year).
+    frame = frame.with_columns(pl.when(pl.col("first_selected") <= cutoff)
+                               .then(pl.col("first_selected")).alias("first_selected"))
     frame = _select(frame, dims, filters, types, year_from, year_to)
     if frame.is_empty():
         raise UserInputError("No job openings match the years and filters.",

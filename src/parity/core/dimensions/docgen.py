@@ -11,7 +11,7 @@ from pathlib import Path
 
 from parity.core.dimensions.entity_type import FIELD, NON_FIELD
 from parity.core.dimensions.levels import BROAD_BAND_OF, LEVEL_ORDER
-from parity.core.dimensions.registry import COMMANDS, DIMENSIONS, Dimension
+from parity.core.dimensions.registry import COMMANDS, DIMENSIONS, WHERE_ONLY, Dimension
 
 
 def _sources(d: Dimension) -> str:
@@ -23,6 +23,10 @@ def _sources(d: Dimension) -> str:
 def _values(d: Dimension) -> str:
     if d.values:
         return ", ".join(d.values)
+    if d.period_format is not None:
+        undated = ", then unknown" if "applications" in d.sources else ""
+        return "ascending (" + d.period_format.replace("%Y", "YYYY").replace("%m", "MM") + \
+            ")" + undated
     return "ascending" if d.kind == "year" else "as recorded, in alphabetical order"
 
 
@@ -49,12 +53,26 @@ def render() -> str:
         aliases = ", ".join(f"`{a}`" for a in d.aliases) or "–"
         meaning = " ".join((d.description, *d.notes))
         lines.append(f"| `{d.name}` | {aliases} | {d.label} | {meaning} | {_values(d)} | "
-                     f"{_sources(d)} | {', '.join(d.commands)} |")
+                     f"{_sources(d)} | {', '.join(d.accepted_in)} |")
     lines += [
         "",
         "Opening attributes are read in the funnel from the copies the store keeps on each",
         "application (`opening_grade`, `opening_entity`, …), in the timelines from the",
         "openings; staff attributes from the staff snapshots.",
+        "",
+        "## Months and years of selections and events",
+        "",
+        "`selection_month` and `selection_year` label an application by the month (YYYY-MM)",
+        "or year of its selection date, and an opening (timelines) by those of its first",
+        "selection; what was never selected is `unknown`. They cut by when the decision was",
+        "taken, where `year` cuts by when the opening was posted. In the funnel they are",
+        "filters only: `parity funnel --by regional_group --where selection_month=2022-03`",
+        "gives the selections decided in March 2022 by regional group (every stage count",
+        "of those applications equals the selections, so read the counts, not the rates).",
+        "`event_month` labels a career event (promotion, reassignment, separation) by the",
+        "month it took effect, and splits the staff-years at risk by the month they were",
+        "spent in: `parity careers --by event_month` gives each month's events, staff-years",
+        "and rate (with any other dimension), without comparisons between groups.",
         "",
         "## Field and non-field entities",
         "",
@@ -86,8 +104,9 @@ def render() -> str:
         "| command | dimensions |",
         "| --- | --- |",
     ]
-    lines += [f"| `parity {c}` | {', '.join(f'`{n}`' for n in names)} |"
-              for c, names in COMMANDS.items()]
+    lines += [f"| `parity {c}` | " + ", ".join(
+        f"`{n}`" + (" (--where only)" if n in WHERE_ONLY.get(c, ()) else "") for n in names)
+        + " |" for c, names in COMMANDS.items()]
     lines += [
         "",
         "`parity funnel` also takes a voluntary self-identification dimension (such as",

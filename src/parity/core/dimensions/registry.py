@@ -26,8 +26,11 @@ from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 UNKNOWN = "unknown"
 Kind = Literal["raw", "region", "band", "broad_band", "parity_band", "category", "entity_type", "internal",
-               "year", "bool"]
-SourceTable = Literal["applications", "openings", "staff"]
+               "year", "bool", "month", "date_year"]
+SourceTable = Literal["applications", "openings", "staff", "events"]
+#: The label format of each kind read from a date: the month (YYYY-MM) or the year (YYYY)
+#: it falls in; a missing date is ``unknown``.
+PERIOD_FORMATS: dict[str, str] = {"month": "%Y-%m", "date_year": "%Y"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,17 @@ class Dimension:
     def commands(self) -> tuple[str, ...]:
         """The commands that accept this dimension."""
         return tuple(c for c, names in COMMANDS.items() if self.name in names)
+
+    @property
+    def accepted_in(self) -> tuple[str, ...]:
+        """The commands that accept it, marked "(--where only)" where it only filters."""
+        return tuple(c + (" (--where only)" if self.name in WHERE_ONLY.get(c, ()) else "")
+                     for c in self.commands)
+
+    @property
+    def period_format(self) -> str | None:
+        """The strftime format of its labels when it is read from a date, else None."""
+        return PERIOD_FORMATS.get(self.kind)
 
 
 _APP_OPENING = {"applications": "opening_", "openings": ""}
@@ -124,6 +138,26 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               "permanent, continuing, fixed-term or temporary.", "raw",
               {"staff": "appointment_type"}, ("appointment", "contract"),
               model.APPOINTMENT_TYPES),
+    Dimension("selection_month", "Month of selection",
+              "Month (YYYY-MM) of the selection date: of the application in the funnel, of "
+              "the opening's first selection in timelines; unknown when never selected.",
+              "month", {"applications": "selected_date", "openings": "first_selected"},
+              notes=("The funnel takes it in --where only (the selections decided in those "
+                     "months: every stage count equals the selections), not in --by or "
+                     "--strata, where its groups would be everyone selected against no one "
+                     "selected. openings.first_selected is the earliest selection date of "
+                     "the opening's applications.",)),
+    Dimension("selection_year", "Year of selection",
+              "Year (YYYY) of the selection date, as selection_month; unknown when never "
+              "selected.", "date_year",
+              {"applications": "selected_date", "openings": "first_selected"},
+              notes=("The funnel takes it in --where only, as selection_month.",)),
+    Dimension("event_month", "Month of the event",
+              "Month (YYYY-MM) a promotion, reassignment or separation took effect; the "
+              "staff-years at risk are split by the month they were spent in.", "month",
+              {"events": "event_date"},
+              notes=("Career flows by event_month give each month's events, staff-years and "
+                     "rate with its interval, without ratios, tests or strata.",)),
     Dimension("geo_subject", "Post subject to geographical distribution",
               "true for staff in posts subject to geographical distribution.", "bool",
               {"staff": "geo_subject"}, ("geo",)),
@@ -137,13 +171,15 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "funnel": tuple(n for n, d in DIMENSIONS.items() if "applications" in d.sources),
     "timelines": tuple(n for n, d in DIMENSIONS.items()
                        if "openings" in d.sources and n != "opening"),
-    "careers": (*_STAFF, "appointment_type"),
+    "careers": (*_STAFF, "appointment_type", "event_month"),
     "careers --flow roster": _STAFF,
     "composition": (*_STAFF, "duty_station", "appointment_type", "geo_subject"),
     "gender": ("level_band", "entity", "entity_type"),
-    "release": ("regional_group", "nationality", "gender", "level_band", "broad_band", "parity_band",
-                "entity", "year"),
+    "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
+                "parity_band", "entity", "year"),
 }
+#: Dimensions a command takes in --where only (never in --by or --strata).
+WHERE_ONLY: dict[str, tuple[str, ...]] = {"funnel": ("selection_month", "selection_year")}
 #: What the commands count, to name them in messages.
 _COUNTED = {"funnel": "the funnel", "timelines": "openings",
             "careers": "career flows", "careers --flow roster": "the roster flow",
@@ -226,5 +262,5 @@ def listing(command: str | None = None) -> list[dict[str, str]]:
         "meaning": " ".join((d.description, *d.notes)),
         "values": ", ".join(d.values) if d.values else "",
         "read_from": "; ".join(f"{t}.{c}" for t, c in d.sources.items()),
-        "commands": ", ".join(d.commands),
+        "commands": ", ".join(d.accepted_in),
     } for d in DIMENSIONS.values() if command is None or d.name in COMMANDS[command]]
