@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
@@ -90,36 +91,70 @@ def _attacker_rows(problem: TableProblem, index: dict[CellId, int]
             np.asarray(rhs))
 
 
-def separate(problem: TableProblem, hidden: np.ndarray, target: CellId, width: float,
-             cap: float) -> tuple[float, np.ndarray, float]:
-    """The attacker's interval width for ``target`` under the pattern ``hidden`` (0/1
-    per cell), and the capacity cut ``coef · y >= rhs`` from the two programs' duals."""
-    index = {c: i for i, c in enumerate(problem.cells)}
-    a_eq, a_ub, b_ub = _attacker_rows(problem, index)
-    vals = np.array([problem.values[c] for c in problem.cells], dtype=float)
-    lower = -vals * hidden
-    upper = cap * hidden
-    coef = np.zeros(len(vals))
-    const = 0.0
-    spread = 0.0
-    for sign in (-1.0, 1.0):  # maximise, then minimise the target's deviation
-        c = np.zeros(len(vals))
-        c[index[target]] = sign
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.zeros(a_eq.shape[0]),
-                      bounds=list(zip(lower, upper, strict=True)), method="highs")
+class Separator:
+    """The attacker's programs of one table over the deviations ``d = x - value``."""
+
+    def __init__(self, problem: TableProblem, width: float, cap: float) -> None:
+        self.index = {c: i for i, c in enumerate(problem.cells)}
+        self.a_eq, self.a_ub, self.b_ub = _attacker_rows(problem, self.index)
+        self.b_eq = np.zeros(self.a_eq.shape[0])
+        self.vals = np.array([problem.values[c] for c in problem.cells], dtype=float)
+        self.width = width
+        self.cap = cap
+
+    def _lp(self, c: np.ndarray, bounds: np.ndarray) -> Any:
+        res = linprog(c, A_ub=self.a_ub, b_ub=self.b_ub, A_eq=self.a_eq, b_eq=self.b_eq,
+                      bounds=bounds, method="highs")
         if res.status != 0:
             raise RuntimeError(f"The separation LP failed: {res.message}")
-        spread += -float(res.fun)
-        # reduced costs from the row duals; the best split into bound duals gives the cut
-        pi = np.asarray(res.eqlin.marginals)
-        reduced = c - a_eq.T @ pi
-        if a_ub is not None and b_ub is not None:
-            mu = np.asarray(res.ineqlin.marginals)  # <= 0
-            reduced = reduced - a_ub.T @ mu
-            const += float(b_ub @ mu)
-        coef += vals * np.maximum(reduced, 0.0) + cap * np.maximum(-reduced, 0.0)
-    # the width is at most coef · y - const for every pattern y
-    return spread, coef, width + const
+        return res
+
+    def cuts(self, hidden: np.ndarray, targets: Sequence[CellId]
+             ) -> list[tuple[np.ndarray, float]]:
+        """A capacity cut ``coef · y >= rhs`` for every target narrower than the width
+        under the pattern ``hidden`` (0/1 per cell). Every LP solution is a feasible
+        table, so a target whose values over the solutions found so far already span
+        the width needs no program of its own."""
+        bounds = np.column_stack([-self.vals * hidden, self.cap * hidden])
+        n = len(self.vals)
+        seen_lo = np.zeros(n)
+        seen_hi = np.zeros(n)
+        idx = [self.index[t] for t in targets]
+        if len(idx) > 2:
+            for sign in (-1.0, 1.0):  # two tables that spread many targets at once
+                c = np.zeros(n)
+                c[idx] = sign
+                x = self._lp(c, bounds).x
+                seen_lo, seen_hi = np.minimum(seen_lo, x), np.maximum(seen_hi, x)
+        out: list[tuple[np.ndarray, float]] = []
+        for i in idx:
+            if seen_hi[i] - seen_lo[i] >= self.width - 1e-6:
+                continue
+            coef = np.zeros(n)
+            const = 0.0
+            spread = 0.0
+            for sign in (-1.0, 1.0):  # maximise, then minimise the target's deviation
+                c = np.zeros(n)
+                c[i] = sign
+                res = self._lp(c, bounds)
+                seen_lo, seen_hi = np.minimum(seen_lo, res.x), np.maximum(seen_hi, res.x)
+                spread += -float(res.fun)
+                # reduced costs from the row duals; the best split into bound duals
+                # (value below, cap above) gives the strongest cut for these duals
+                reduced = c - self.a_eq.T @ np.asarray(res.eqlin.marginals)
+                if self.a_ub is not None and self.b_ub is not None:
+                    mu = np.asarray(res.ineqlin.marginals)  # <= 0
+                    reduced = reduced - self.a_ub.T @ mu
+                    const += float(self.b_ub @ mu)
+                coef += self.vals * np.maximum(reduced, 0.0) + self.cap * np.maximum(
+                    -reduced, 0.0)
+                if seen_hi[i] - seen_lo[i] >= self.width - 1e-6:
+                    break
+            else:
+                if spread < self.width - 1e-6:
+                    # the width is at most coef · y - const for every pattern y
+                    out.append((coef, self.width + const))
+        return out
 
 
 def solve(problem: TableProblem, fixed_hidden: set[CellId], fixed_published: set[CellId],
@@ -148,6 +183,7 @@ def solve(problem: TableProblem, fixed_hidden: set[CellId], fixed_published: set
                     row[index[c]] = 1.0
             cuts.append(row)
             rhs.append(1.0)
+    separator = Separator(problem, width, cap)
     start = time.monotonic()
     rounds = 0
     while True:
@@ -163,14 +199,11 @@ def solve(problem: TableProblem, fixed_hidden: set[CellId], fixed_published: set
         if res.status != 0 or res.x is None:
             return None
         y = np.round(res.x)
-        violated = 0
-        for t in sorted(targets, key=repr):
-            spread, coef, need = separate(problem, y, t, width, cap)
-            if spread < width - 1e-6:
-                cuts.append(coef)
-                rhs.append(need - 1e-7)
-                violated += 1
-        if not violated:
+        found = separator.cuts(y, sorted(targets, key=repr))
+        for coef, need in found:
+            cuts.append(coef)
+            rhs.append(need - 1e-7)
+        if not found:
             hidden = frozenset(c for c in cells if y[index[c]] > 0.5)
             loss = int(sum(w[index[c]] * vals[index[c]] for c in hidden
                            if c not in fixed_hidden))

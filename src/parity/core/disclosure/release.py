@@ -145,7 +145,9 @@ class Release:
             "data_version": self.data_version, "previous_release": self.previous,
             "policy": self.policy.model_dump(), "rules_applied": rules_applied(self.policy),
             "protection": {
-                "method": "threshold rule, complementary suppression, LP audit of every "
+                "method": "threshold rule, complementary suppression (minimum-loss per "
+                          "table where the table's entry says 'exact', heuristic "
+                          "otherwise), LP audit of every "
                           "hidden small cell across all linked tables",
                 "min_interval_width": self.policy.protection_width},
             "audit_head": audit_head, "notes": self.notes,

@@ -4,7 +4,10 @@
    1–9; a funnel stage count of 0 or equal to its previous stage on fewer than 20; a
    self-identification category cell under 10 or in a group of fewer than 30
    respondents; a cell whose value moved by 1–9 since it was last published.
-2. **Complementary** cells (:func:`protect`): while some margin equation, in any
+2. **Complementary** cells (:func:`protect`): per table of at most
+   :data:`~parity.core.disclosure.optimal.EXACT_MAX_CELLS` cells, the minimum-loss set
+   from the exact program of :mod:`parity.core.disclosure.optimal`; then (and for
+   larger tables) the heuristic: while some margin equation, in any
    linked table, holds exactly one suppressed cell, suppress one more of its cells —
    a cell of the lightest table (``TableSpec.weight``), not a total of its most
    detailed table, that also completes another such equation, at least the protection
