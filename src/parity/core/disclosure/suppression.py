@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from parity.core.disclosure.auditor import Interval, LinkedSystem, feasible_intervals
-from parity.core.disclosure.optimal import EXACT_MAX_CELLS, choose_per_table
+from parity.core.disclosure.optimal import choose_per_table
 from parity.core.disclosure.policy import DisclosurePolicy
 from parity.core.disclosure.tables import ALL, CellId, Expanded, encode_id
 from parity.core.errors import DisclosureRefusedError
@@ -228,8 +228,8 @@ def _repair_choice(system: LinkedSystem, cell: CellId, suppressed: set[CellId],
 def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: DisclosurePolicy,
             known: Iterable[CellId] = (), carried: Iterable[CellId] = (),
             earlier: Mapping[CellId, str] | None = None,
-            collapsed: Iterable[CellId] = (), tables: Sequence[Expanded] = (),
-            exact_max_cells: int = EXACT_MAX_CELLS) -> Protection:
+            collapsed: Iterable[CellId] = (), tables: Sequence[Expanded] = ()
+            ) -> Protection:
     """Choose complementary cells until every primary cell is protected.
 
     ``known`` cells were published by an earlier release on the same data and cannot
@@ -243,7 +243,7 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
 
     ``tables`` (the release's own tables) first get their complements from the exact
     minimum-loss program, one table at a time, when they have at most
-    ``exact_max_cells`` cells; the others, and whatever links between tables still
+    ``policy.exact_max_cells`` cells; the others, and whatever links between tables still
     expose, are handled by the heuristic and the linked audit.
     """
     width = policy.protection_width
@@ -270,7 +270,7 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
     remainder = {c for c, s in status.items() if s == "collapsed"}
     methods, chosen = choose_per_table(
         tables, system.values, system.weight, set(primary) - remainder, suppressed, frozen,
-        width, max_cells=exact_max_cells)
+        width, max_cells=policy.exact_max_cells)
     for c in chosen:
         suppressed.add(c)
         added[c] = "complementary"
