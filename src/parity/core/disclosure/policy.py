@@ -25,6 +25,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from parity.core.disclosure.optimal import EXACT_MAX_CELLS
 from parity.core.errors import AccessDeniedError, UserInputError
 
 Role = Literal["public", "member_state", "manager", "analyst", "admin"]
@@ -228,6 +229,11 @@ class DisclosurePolicy(BaseModel):
         description="Categories a table declares as remainders (gender other or not "
                     "recorded) are counted in the totals only: their rows are not "
                     "published and not protected.")
+    exact_max_cells: int = Field(
+        default=EXACT_MAX_CELLS, ge=0,
+        description="Tables with at most this many cells (margins included) get their "
+                    "complementary cells from the exact minimum-loss program; larger "
+                    "tables (and 0 for all) from the heuristic.")
     publish_self_identification: bool = Field(
         default=True,
         description="Include the organisation-wide self-identification tables in public "

@@ -121,6 +121,15 @@ class Release:
     notes: list[str] = field(default_factory=list)
     changes: list[dict[str, str]] = field(default_factory=list)
 
+    def _complements(self, t: ReleaseTable) -> dict[str, Any]:
+        """A table's manifest entry with how its complements were chosen: ``exact``
+        (minimum-loss program) or ``heuristic``, and how many cells the linked audit
+        (or the equation rule) added afterwards."""
+        key = f"{t.name}@{self.audience.key}"
+        return {**t.meta(self.policy),
+                "complements": self.protection.methods.get(key, "heuristic"),
+                "complements_added_by_audit": self.protection.repaired.get(key, 0)}
+
     def table(self, name: str) -> Released:
         for t in self.tables:
             if t.name == name:
@@ -136,12 +145,14 @@ class Release:
             "data_version": self.data_version, "previous_release": self.previous,
             "policy": self.policy.model_dump(), "rules_applied": rules_applied(self.policy),
             "protection": {
-                "method": "threshold rule, complementary suppression, LP audit of every "
+                "method": "threshold rule, complementary suppression (minimum-loss per "
+                          "table where the table's entry says 'exact', heuristic "
+                          "otherwise), LP audit of every "
                           "hidden small cell across all linked tables",
                 "min_interval_width": self.policy.protection_width},
             "audit_head": audit_head, "notes": self.notes,
             "changes_since_earlier_release": self.changes,
-            "tables": [t.meta(self.policy) for t in self.tables],
+            "tables": [self._complements(t) for t in self.tables],
         }
 
 
@@ -207,7 +218,8 @@ def build_release(store: Store, audience: Audience, actor: Actor,
                                   if c in system.values and c not in prior.known],
                          earlier=held.status,
                          collapsed=({c for t in linked for c in t.collapsed}
-                                    if policy.collapse_remainders else set()))
+                                    if policy.collapse_remainders else set()),
+                         tables=linked)
     tables = [_publish_frame(e, t.notes, protection, policy) for e, t in zip(expanded, current,
                                                                            strict=True)]
     seq = release_log.next_seq(store)

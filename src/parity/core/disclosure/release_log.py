@@ -222,15 +222,28 @@ def loss(store: Store, release_id: str) -> pl.DataFrame:
     """What a release hid, per table: cells (remainder rows left out), cells hidden,
     and the total of the hidden cells' values (kept here, not in the published
     manifest: a published total of hidden cells would be one more equation for an
-    attacker)."""
+    attacker); and how the complements were chosen (``complements``: exact or
+    heuristic, read from the release's manifest; empty when its folder is gone)."""
     if not _exists(store):
         return pl.DataFrame()
-    return store.frame(
+    frame = store.frame(
         "SELECT table_name, count(*) FILTER (WHERE status <> 'collapsed') AS cells, "
         "count(*) FILTER (WHERE status NOT IN ('published', 'collapsed')) AS hidden, "
         "coalesce(sum(held) FILTER (WHERE status NOT IN ('published', 'collapsed')), 0) "
         "AS hidden_value FROM main.disclosure_release_cells WHERE release_id = ? "
         "GROUP BY table_name ORDER BY table_name", [release_id])
+    methods: dict[str, str] = {}
+    folder = store.frame("SELECT out_dir FROM main.disclosure_releases WHERE release_id = ?",
+                         [release_id])
+    if folder.height:
+        manifest = release_folder(store, str(folder["out_dir"][0])) / "manifest.json"
+        try:
+            tables = json.loads(manifest.read_text(encoding="utf-8")).get("tables", [])
+            methods = {str(t["name"]): str(t.get("complements", "heuristic")) for t in tables}
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            methods = {}
+    return frame.with_columns(pl.col("table_name").replace_strict(
+        methods, default=None, return_dtype=pl.Utf8).alias("complements"))
 
 
 def record(store: Store, row: dict[str, object],

@@ -4,7 +4,10 @@
    1–9; a funnel stage count of 0 or equal to its previous stage on fewer than 20; a
    self-identification category cell under 10 or in a group of fewer than 30
    respondents; a cell whose value moved by 1–9 since it was last published.
-2. **Complementary** cells (:func:`protect`): while some margin equation, in any
+2. **Complementary** cells (:func:`protect`): per table of at most
+   :data:`~parity.core.disclosure.optimal.EXACT_MAX_CELLS` cells, the minimum-loss set
+   from the exact program of :mod:`parity.core.disclosure.optimal`; then (and for
+   larger tables) the heuristic: while some margin equation, in any
    linked table, holds exactly one suppressed cell, suppress one more of its cells —
    a cell of the lightest table (``TableSpec.weight``), not a total of its most
    detailed table, that also completes another such equation, at least the protection
@@ -25,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from parity.core.disclosure.auditor import Interval, LinkedSystem, feasible_intervals
+from parity.core.disclosure.optimal import choose_per_table
 from parity.core.disclosure.policy import DisclosurePolicy
 from parity.core.disclosure.tables import ALL, CellId, Expanded, encode_id
 from parity.core.errors import DisclosureRefusedError
@@ -39,6 +43,13 @@ class Protection:
     | collapsed (a remainder category, not published by design)"""
     reasons: dict[CellId, str]
     intervals: dict[CellId, Interval] = field(default_factory=dict)
+    methods: dict[str, str] = field(default_factory=dict)
+    """per table: ``exact`` (complements from the minimum-loss program of
+    :mod:`parity.core.disclosure.optimal`) or ``heuristic``; the linked audit may add
+    cells to either"""
+    repaired: dict[str, int] = field(default_factory=dict)
+    """per table: complements added after the per-table choice (by the heuristic's
+    equation rule or the repair of the linked audit)"""
 
     @property
     def suppressed(self) -> set[CellId]:
@@ -217,7 +228,8 @@ def _repair_choice(system: LinkedSystem, cell: CellId, suppressed: set[CellId],
 def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: DisclosurePolicy,
             known: Iterable[CellId] = (), carried: Iterable[CellId] = (),
             earlier: Mapping[CellId, str] | None = None,
-            collapsed: Iterable[CellId] = ()) -> Protection:
+            collapsed: Iterable[CellId] = (), tables: Sequence[Expanded] = ()
+            ) -> Protection:
     """Choose complementary cells until every primary cell is protected.
 
     ``known`` cells were published by an earlier release on the same data and cannot
@@ -228,6 +240,11 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
     ones are audited again with this release's cells. ``collapsed`` cells are not
     published by design (a remainder category below the table's total) and are not
     protected either.
+
+    ``tables`` (the release's own tables) first get their complements from the exact
+    minimum-loss program, one table at a time, when they have at most
+    ``policy.exact_max_cells`` cells; the others, and whatever links between tables still
+    expose, are handled by the heuristic and the linked audit.
     """
     width = policy.protection_width
     earlier = dict(earlier or {})
@@ -251,6 +268,12 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
             status[c] = "carried"
     added: dict[CellId, str] = {}
     remainder = {c for c, s in status.items() if s == "collapsed"}
+    methods, chosen = choose_per_table(
+        tables, system.values, system.weight, set(primary) - remainder, suppressed, frozen,
+        width, max_cells=policy.exact_max_cells)
+    for c in chosen:
+        suppressed.add(c)
+        added[c] = "complementary"
     _complete_equations(system, suppressed, frozen, width, added, remainder)
     targets = {c for c in primary if c in system.values}
     targets |= {c for c, s in earlier.items() if s == "primary" and c in system.values}
@@ -290,4 +313,10 @@ def protect(system: LinkedSystem, primary: Mapping[CellId, str], policy: Disclos
             status[c] = "complementary"
         else:
             status.setdefault(c, "published")
-    return Protection(status=status, reasons=dict(primary), intervals=intervals)
+    repaired: dict[str, int] = {}
+    for c in added:
+        if c not in chosen:
+            for name in system.tables_of.get(c, ()):
+                repaired[name] = repaired.get(name, 0) + 1
+    return Protection(status=status, reasons=dict(primary), intervals=intervals,
+                      methods=methods, repaired=repaired)
