@@ -18,27 +18,24 @@ working directory of the program that reads it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from parity.core import schema
 from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import CellId, decode_id, encode_id
 from parity.core.store import Store
+from parity.core.version import CONTENT_TABLES as CONTENT_TABLES
+from parity.core.version import data_version as data_version
 
 DDL = (schema.RELEASES.ddl(), schema.RELEASE_CELLS.ddl(),
        # a log written before the ``held`` column
        "ALTER TABLE main.disclosure_release_cells ADD COLUMN IF NOT EXISTS held BIGINT")
 
-
-#: Tables whose content (not only their loads) makes the data version.
-CONTENT_TABLES: tuple[str, ...] = ("staff", "openings", "applications")
 
 
 def ensure_tables(store: Store) -> None:
@@ -85,27 +82,6 @@ def hidden_cells(store: Store) -> dict[str, tuple[int, int]]:
         "FROM main.disclosure_release_cells GROUP BY release_id")
     return {r["release_id"]: (int(r["hidden"]), int(r["published"]))
             for r in rows.iter_rows(named=True)}
-
-
-def data_version(store: Store | duckdb.DuckDBPyConnection) -> str:
-    """A fingerprint of the data: every load, and the content of the staff, openings and
-    applications tables (so that a correction in place is new data too). ``store`` may
-    also be a cursor on it (one per thread)."""
-    if isinstance(store, Store):
-        with store.cursor() as cur:
-            return _fingerprint(cur)
-    return _fingerprint(store)
-
-
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    rows = con.execute("SELECT load_id, sha256 FROM main.loads WHERE rows_new > 0 "
-                       "ORDER BY load_id, sha256").fetchall()
-    text = ";".join(f"{a}:{b}" for a, b in rows)
-    # a correction (rows changed or removed in place) changes the data too
-    for table in CONTENT_TABLES:
-        got = con.execute(f"SELECT count(*), bit_xor(hash(t)) FROM main.{table} t").fetchone()
-        text += f";{table}:{got[0] if got else 0}:{got[1] if got else 0}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def next_seq(store: Store) -> int:

@@ -8,9 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from parity.core.backend import Backend
-from parity.core.disclosure.release_log import data_version
 from parity.core.store import Store
+from parity.core.version import data_version
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,15 @@ class DataAsOf:
 
 
 def data_as_of(store: Store) -> DataAsOf:
-    """Read the load log and the staff snapshots of ``store`` through a Backend on a cursor
-    of its own (safe in any thread)."""
-    backend = Backend.from_store(store)
-    loads = backend.con.table("loads")
-    last = loads.aggregate(last=loads.loaded_at.max()).to_polars()["last"][0]
-    staff = backend.table("staff")
-    snapshot = staff.aggregate(d=staff.snapshot_date.max()).to_polars()["d"][0]
-    return DataAsOf(data_version(backend.con.con), last, snapshot)
+    """Read the load log and the staff snapshots of ``store`` on a cursor of its own (safe
+    in any thread): metadata of the store itself, not an analysis, so plain SQL (building
+    an Ibis backend for two maxima would cost more than both)."""
+    with store.cursor() as cur:
+        last_row = cur.execute("SELECT max(loaded_at) FROM main.loads").fetchone()
+        snap_row = cur.execute("SELECT max(snapshot_date) FROM main.staff").fetchone()
+        version = data_version(cur)
+    return DataAsOf(version, last_row[0] if last_row else None,
+                    snap_row[0] if snap_row else None)
 
 
 @dataclass
