@@ -44,11 +44,11 @@ def test_same_expression_is_one_cache_entry(store: Store) -> None:
 
 def test_a_new_load_changes_the_data_version(tmp_path: Path) -> None:
     with open_store(tmp_path / "p.duckdb") as s:
-        v1 = Backend.from_store(s).data_version()
+        v1 = Backend.from_store(s).cache_version()
         with s.cursor() as cur:
             cur.sql("INSERT INTO main.loads VALUES (1, 'x.csv', 'abc', 'staff', 0, 0, 0, 0, "
                     "now()::TIMESTAMP)")
-        v2 = Backend.from_store(s).data_version()
+        v2 = Backend.from_store(s).cache_version()
     assert v1 != v2
 
 

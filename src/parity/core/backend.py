@@ -54,9 +54,11 @@ class Backend:
         """Wrap an open DuckDB store (a fresh cursor, safe for one thread)."""
         return cls(ibis.duckdb.from_connection(store.cursor()), version=store)
 
-    def data_version(self) -> object:
-        """What the cached queries are keyed by: for a store, its file and load log (read
-        once per backend); otherwise the ``version`` given."""
+    def cache_version(self) -> object:
+        """What the cached compiled queries are keyed by: for a store, its file and load log
+        (read once per backend; cheaper than the data version of parity.core.version, and
+        enough for compiled SQL, which does not depend on the rows); otherwise the
+        ``version`` given."""
         if isinstance(self.version, Store):
             rows = self.con.con.sql(
                 "SELECT coalesce(max(load_id), 0), count(*) FROM main.loads").fetchall()
@@ -112,7 +114,7 @@ class Backend:
         if key is None:
             built = build()
             key = built.op()
-        full = (self.engine, self.data_version(), key)
+        full = (self.engine, self.cache_version(), key)
         with _LOCK:  # the dashboard's worker threads share the cache
             if full in _COMPILED:
                 _COMPILED.move_to_end(full)

@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from parity.core.disclosure import release_log
 from parity.core.errors import ParityError
 from parity.web import access, sessions
 from parity.web.context import Ctx, make_ctx
@@ -115,5 +114,6 @@ def me(request: Request) -> Response:
 def healthz(request: Request) -> Response:
     runtime = request.app.state.runtime
     state = runtime.state.current()
+    # the data version read once per store state (it fingerprints the tables' content)
     return JSONResponse({"status": "ok", "store_loads": state[1],
-                         "data_version": release_log.data_version(runtime.store)})
+                         "data_version": make_ctx(request).data_as_of().version})
