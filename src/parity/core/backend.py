@@ -163,6 +163,7 @@ def datafusion(con: Any) -> Backend:
     import ibis.expr.datatypes as dt
     import sqlglot as sg
     from ibis.backends.sql.compilers.datafusion import DataFusionCompiler
+    from ibis.common.exceptions import UnsupportedOperationError
 
     class _Compiler(DataFusionCompiler):  # type: ignore[misc]
         UNSUPPORTED_OPS = tuple(o for o in DataFusionCompiler.UNSUPPORTED_OPS
@@ -175,8 +176,11 @@ def datafusion(con: Any) -> Backend:
 
         def visit_DateDelta(self, op: Any, *, left: Any, right: Any, part: Any) -> Any:
             if str(op.part.value).lower() != "day":
-                raise NotImplementedError(f"Parity counts date differences in days, not "
-                                          f"{op.part.value}.")
+                # Parity's expressions take date differences in days only; any other unit
+                # is refused as Ibis refuses an operation an engine lacks.
+                raise UnsupportedOperationError(
+                    f"Date differences in {op.part.value} are not compiled for DataFusion; "
+                    "Parity counts them in days.")
 
             def day_number(value: Any) -> Any:
                 as_date = self.cast(value, dt.date)
