@@ -102,7 +102,7 @@ def build(n: int) -> Path:
                    CASE WHEN o % 20 = 0 THEN 'recruit_from_roster'
                         WHEN o % 9 = 0 THEN 'generic' ELSE 'position_specific' END,
                    DATE '2015-01-01' + ((o * 37) % 3650)::INTEGER,
-                   DATE '2015-01-01' + ((o * 37) % 3650 + 60)::INTEGER, 1
+                   DATE '2015-01-01' + ((o * 37) % 3650 + 60)::INTEGER, 1, 'UN'
             FROM range({n_open}) t(o)""")
         # Skewed nationality mix; pass probabilities depend on the nationality's region
         # (through its code) so that groups differ at every stage.
@@ -133,7 +133,7 @@ def build(n: int) -> Path:
                    CASE WHEN u < p_screen * p_later * 0.08
                         THEN DATE '2015-06-01' + ((o * 37) % 3650)::INTEGER END,
                    1, op.entity, op.grade, op.job_family, op.posting_type,
-                   year(op.posted_date)
+                   year(op.posted_date), op.organization
             FROM coded JOIN main.openings op ON op.opening_id = 'JO' || o""")
         con.execute("CHECKPOINT")
     tmp.rename(path)

@@ -73,6 +73,9 @@ def _make_version_1(db: Path) -> None:
     con = duckdb.connect(str(db))
     for c in model.APPLICATIONS.copies:
         con.execute(f"ALTER TABLE main.applications DROP COLUMN {c.name}")
+    for name in ("staff", "openings", "applications"):
+        con.execute(f"ALTER TABLE main.{name} DROP COLUMN organization")
+    con.execute("DROP TYPE organization_t")
     con.execute("UPDATE main.meta SET value = '1' WHERE key = 'schema_version'")
     con.close()
 

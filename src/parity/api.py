@@ -43,7 +43,8 @@ def ingest(paths: Sequence[Path | str], store: Store, strict: bool = False) -> L
     (:class:`parity.core.ingest.StrictRefusal`)."""
     settings = Settings.load()
     return _ingest(paths, store, id_secret=settings.id_secret,
-                   quarantine_dir=settings.quarantine_dir, strict=strict)
+                   quarantine_dir=settings.quarantine_dir, strict=strict,
+                   organization=settings.organization)
 
 
 def table(store: Store, name: str) -> pl.DataFrame:

@@ -142,7 +142,7 @@ def ingest(
     with open_store(settings.db) as store, _StepProgress() as progress:
         report = run_ingest(paths, store, id_secret=settings.id_secret,
                             quarantine_dir=settings.quarantine_dir, progress=progress,
-                            strict=strict)
+                            strict=strict, organization=settings.organization)
     _report_load(report)
     if report.rows_quarantined:
         raise typer.Exit(EXIT_QUARANTINED)

@@ -66,6 +66,9 @@ _RULES = [
      "`2019-12-01 is more than 5 years after received_date 1999-12-01; check the year`"),
     ("applications", "an opening that is neither in the load nor in the store",
      "`'O9' is not a known opening (neither in this load nor in the store)`"),
+    ("applications", "an organization other than its opening's",
+     "`'WHO' is not the organization of opening JO-1 ('UN'); leave the cell empty to take "
+     "the opening's`"),
     ("applications", "a stage date earlier than an earlier stage's date",
      "`2020-01-10 is earlier than an earlier stage's date (2020-02-02)`"),
     ("applications", "a stage skipped while a later one is set (except assessed and "
@@ -151,7 +154,8 @@ def render() -> str:
             "| --- | --- | --- | --- | --- |",
         ]
         for c in table.columns:
-            allowed = ", ".join(f"`{v}`" for v in c.codes) if c.codes else (
+            allowed = "a code under Organizations" if c.codes == tuple(model.ORGANIZATIONS) else (
+                ", ".join(f"`{v}`" for v in c.codes) if c.codes else None) or (
                 "ISO 3166-1 alpha-3 or `XXX`" if c.kind == "iso3" else
                 "`YYYY-MM-DD`" if c.kind == "date" else
                 "`true`/`false`" if c.kind == "bool" else "")
@@ -183,7 +187,20 @@ def render() -> str:
         + ". Level bands: "
         + "; ".join(f"{g} → {b}" for g, b in model.LEVEL_BANDS.items()) + ".",
         "",
-        "## Reference tables",
+        "## Organizations",
+        "",
+        "The `organization` column of staff, openings and applications takes these codes "
+        "(`parity.core.model.ORGANIZATIONS`). A file may leave the column out or a cell "
+        "empty: staff and openings rows then take the `organization` setting (`"
+        + model.DEFAULT_ORGANIZATION + "` by default), an application its opening's. Ids "
+        "(person_id, opening_id, application_id) must be unique across the organizations "
+        "of one store: prefix them with the organization when combining exports.",
+        "",
+        "| code | organization |",
+        "| --- | --- |",
+        *(f"| `{k}` | {v} |" for k, v in model.ORGANIZATIONS.items()),
+        "",
+                "## Reference tables",
         "",
         "| table | content | source |",
         "| --- | --- | --- |",

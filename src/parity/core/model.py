@@ -95,6 +95,41 @@ SELF_ID_CODES: dict[str, tuple[str, ...]] = {
 }
 #: Nationality code for stateless persons and nationals of non-member States.
 NON_MEMBER = "XXX"
+#: Organizations of the UN system, by the acronym the CEB's personnel statistics use; ``UN``
+#: is the United Nations Secretariat (with its departments, offices, regional commissions
+#: and missions, told apart by ``entity``). A file's ``organization`` column takes these codes.
+#: The organization given to rows of files without an ``organization`` column, unless the
+#: ``organization`` setting names another.
+DEFAULT_ORGANIZATION = "UN"
+ORGANIZATIONS: dict[str, str] = {
+    "UN": "United Nations Secretariat",
+    "FAO": "Food and Agriculture Organization", "IAEA": "International Atomic Energy Agency",
+    "ICAO": "International Civil Aviation Organization",
+    "ICC": "International Criminal Court", "IFAD": "International Fund for Agricultural "
+    "Development", "ILO": "International Labour Organization",
+    "IMO": "International Maritime Organization", "IOM": "International Organization for "
+    "Migration", "ITC": "International Trade Centre",
+    "ITU": "International Telecommunication Union", "PAHO": "Pan American Health Organization",
+    "UNAIDS": "Joint United Nations Programme on HIV/AIDS",
+    "UNDP": "United Nations Development Programme",
+    "UNESCO": "United Nations Educational, Scientific and Cultural Organization",
+    "UNFCCC": "United Nations Framework Convention on Climate Change secretariat",
+    "UNFPA": "United Nations Population Fund",
+    "UNHCR": "Office of the United Nations High Commissioner for Refugees",
+    "UNICC": "United Nations International Computing Centre",
+    "UNICEF": "United Nations Children's Fund",
+    "UNIDO": "United Nations Industrial Development Organization",
+    "UNITAR": "United Nations Institute for Training and Research",
+    "UNJSPF": "United Nations Joint Staff Pension Fund",
+    "UNOPS": "United Nations Office for Project Services",
+    "UNRWA": "United Nations Relief and Works Agency for Palestine Refugees",
+    "UNSSC": "United Nations System Staff College", "UNU": "United Nations University",
+    "UN-WOMEN": "United Nations Entity for Gender Equality and the Empowerment of Women",
+    "UNWTO": "World Tourism Organization", "UPU": "Universal Postal Union",
+    "WFP": "World Food Programme", "WHO": "World Health Organization",
+    "WIPO": "World Intellectual Property Organization",
+    "WMO": "World Meteorological Organization",
+}
 
 ColumnKind = Literal["id", "text", "code", "iso3", "date", "bool", "year"]
 
@@ -111,6 +146,8 @@ class Column:
     pseudonymous: bool = False
     #: For a column the store copies from a related table at load time: ``table.column``.
     copied_from: str | None = None
+    #: False for a column a file may leave out (its cells then take their default).
+    in_header: bool = True
 
     @property
     def sql_type(self) -> str:
@@ -142,7 +179,13 @@ class Table:
 
     @property
     def column_names(self) -> tuple[str, ...]:
-        """The interchange file's columns (what a file must hold)."""
+        """The columns a file's header must hold (the interchange columns)."""
+        return tuple(c.name for c in self.columns if c.in_header)
+
+    @property
+    def file_columns(self) -> tuple[str, ...]:
+        """Every column a file may hold: :attr:`column_names`, then the optional ones
+        (``in_header=False``; a file may leave them out)."""
         return tuple(c.name for c in self.columns)
 
     @property
@@ -165,6 +208,12 @@ def _c(name: str, kind: ColumnKind, description: str, **kw: object) -> Column:
     return Column(name, kind, description, **kw)  # type: ignore[arg-type]
 
 
+def _org(what: str) -> Column:
+    return _c("organization", "code", f"{what}: a code of the UN system's organizations "
+              "(may be left out or empty: the configured `organization` setting, UN by "
+              "default).", required=False, codes=tuple(ORGANIZATIONS), in_header=False)
+
+
 STAFF = Table(
     name="staff",
     file_stem="staff",
@@ -183,6 +232,7 @@ STAFF = Table(
         _c("field", "bool", "True if in a field operation."),
         _c("appointment_type", "code", "Type of appointment.", codes=APPOINTMENT_TYPES),
         _c("geo_subject", "bool", "True if the post is subject to geographical distribution."),
+        _org("Organization of the UN system employing the staff member"),
     ),
 )
 
@@ -199,6 +249,7 @@ OPENINGS = Table(
         _c("posting_type", "code", "Kind of posting.", codes=POSTING_TYPES),
         _c("posted_date", "date", "Date published."),
         _c("closed_date", "date", "Deadline for applications; not before posted_date.", required=False),
+        _org("Organization of the UN system that posted the opening"),
     ),
 )
 
@@ -222,6 +273,9 @@ APPLICATIONS = Table(
         _c("recommended_date", "date", "Recommended (endorsed).", required=False),
         _c("rostered_date", "date", "Placed on the roster; only if recommended.", required=False),
         _c("selected_date", "date", "Selected for the opening.", required=False),
+        _c("organization", "code", "Organization of the opening (may be left out or empty: "
+           "taken from the opening; when given it must be the opening's).", required=False,
+           codes=tuple(ORGANIZATIONS), in_header=False),
     ),
     notes=(
         "Stages are ordered received < screened < assessed < interviewed < recommended < "

@@ -13,9 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from parity.core.errors import SettingsError
+from parity.core.model import DEFAULT_ORGANIZATION, ORGANIZATIONS
 
 DEFAULT_SETTINGS_FILE = "parity.toml"
 ENV_PREFIX = "PARITY_"
@@ -47,6 +48,20 @@ class Settings(BaseModel):
         default=None, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
         description="DuckDB memory limit, e.g. '4GB'.",
     )
+    organization: str = Field(
+        default=DEFAULT_ORGANIZATION,
+        description=("Organization code given to rows of files without an organization "
+                     "column (UN: the United Nations Secretariat); the desirable ranges "
+                     "apply to it alone. One of parity.core.model.ORGANIZATIONS."),
+    )
+
+    @field_validator("organization")
+    @classmethod
+    def _known_organization(cls, value: str) -> str:
+        if value not in ORGANIZATIONS:
+            raise ValueError(f"'{value}' is not an organization code; use one of: "
+                             + ", ".join(ORGANIZATIONS))
+        return value
 
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:

@@ -19,8 +19,9 @@ import polars as pl
 from parity.core import model, reference, schema, sharing
 from parity.core.errors import EmptyStoreError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 2
-"""1: first release. 2: applications carry copies of their opening's attributes."""
+SCHEMA_VERSION = 3
+"""1: first release. 2: applications carry copies of their opening's attributes.
+3: staff, openings and applications carry their organization."""
 
 _ENUMS: dict[str, tuple[str, ...]] = {
     "grade_t": model.GRADES,
@@ -30,6 +31,7 @@ _ENUMS: dict[str, tuple[str, ...]] = {
     "posting_t": model.POSTING_TYPES,
     "event_t": model.EVENT_TYPES,
     "reason_t": model.SEPARATION_REASONS,
+    "organization_t": tuple(model.ORGANIZATIONS),
 }
 _ENUM_OF_CODES: dict[tuple[str, ...], str] = {v: k for k, v in _ENUMS.items()}
 
@@ -47,9 +49,12 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
 
 
 def table_ddl(table: model.Table) -> str:
-    """CREATE TABLE: the file's columns, ``load_id``, then the copied columns."""
-    cols = ",\n  ".join(f"{c.name} {column_type(c)}" for c in table.columns)
-    copies = "".join(f",\n  {c.name} {column_type(c)}" for c in table.copies)
+    """CREATE TABLE: the columns a file must hold, ``load_id``, the copied columns, then
+    the columns a file may leave out (added by upgrades, so an upgraded store has the
+    layout of a new one)."""
+    cols = ",\n  ".join(f"{c.name} {column_type(c)}" for c in table.columns if c.in_header)
+    later = (*table.copies, *(c for c in table.columns if not c.in_header))
+    copies = "".join(f",\n  {c.name} {column_type(c)}" for c in later)
     return (f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {cols},\n"
             f"  load_id INTEGER{copies}\n)")
 
@@ -152,19 +157,43 @@ class Store:
         if self.schema_version() >= SCHEMA_VERSION:
             return
         con = self.con
+        version = self.schema_version()
         with self.transaction():
-            # 1 → 2: copies of the opening's attributes on each application.
-            apps = model.APPLICATIONS
-            for c in apps.copies:
-                con.execute(f"ALTER TABLE {apps.qualified_name} ADD COLUMN IF NOT EXISTS "
-                            f"{c.name} {column_type(c)}")
-            source, exprs = copy_source(apps)
-            sets = ", ".join(f"{c.name} = {e}" for c, e in zip(apps.copies, exprs, strict=True))
-            on = " AND ".join(f"src.{k} = t.{k}" for k in source.key)
-            con.execute(f"UPDATE {apps.qualified_name} t SET {sets} "
-                        f"FROM {source.qualified_name} src WHERE {on}")
+            if version < 2:
+                self._upgrade_copies()
+            if version < 3:
+                self._upgrade_organization()
             con.execute("UPDATE main.meta SET value = ? WHERE key = 'schema_version'",
                         [str(SCHEMA_VERSION)])
+
+    def _upgrade_organization(self) -> None:
+        """2 → 3: an organization on staff, openings and applications; the rows stored
+        before are the configured organization's (the ``organization`` setting)."""
+        from parity.core.settings import Settings
+
+        con = self.con
+        org = Settings.load().organization
+        con.execute(f"CREATE TYPE organization_t AS ENUM ({_sql_list(_ENUMS['organization_t'])})")
+        for table in (model.STAFF, model.OPENINGS, model.APPLICATIONS):
+            con.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN organization "
+                        "organization_t")
+        for table in (model.STAFF, model.OPENINGS):
+            con.execute(f"UPDATE {table.qualified_name} SET organization = ?", [org])
+        con.execute("UPDATE main.applications a SET organization = o.organization "
+                    "FROM main.openings o WHERE o.opening_id = a.opening_id")
+
+    def _upgrade_copies(self) -> None:
+        """1 → 2: copies of the opening's attributes on each application."""
+        con = self.con
+        apps = model.APPLICATIONS
+        for c in apps.copies:
+            con.execute(f"ALTER TABLE {apps.qualified_name} ADD COLUMN IF NOT EXISTS "
+                        f"{c.name} {column_type(c)}")
+        source, exprs = copy_source(apps)
+        sets = ", ".join(f"{c.name} = {e}" for c, e in zip(apps.copies, exprs, strict=True))
+        on = " AND ".join(f"src.{k} = t.{k}" for k in source.key)
+        con.execute(f"UPDATE {apps.qualified_name} t SET {sets} "
+                    f"FROM {source.qualified_name} src WHERE {on}")
 
     def has_schema(self) -> bool:
         row = self.con.execute(

@@ -78,6 +78,7 @@ class Sources:
 SNAPSHOT_COLUMNS: dict[str, str] = {
     "nationality": "nationality", "gender": "gender", "grade": "grade", "entity": "entity",
     "field": "field", "appointment": "appointment_type", "station": "duty_station",
+    "organization": "organization",
 }
 #: What an event can bring to the segment it ends.
 ENDING_COLUMNS: tuple[str, ...] = ("reason", "from_entity", "to_entity", "from_field",

@@ -59,6 +59,7 @@ def _applications(backend: Backend, year_from: int | None, year_to: int | None,
         gender=a.gender.cast("string"), grade=op.o_grade, level_band=op.o_band,
         category=op.o_category, entity=a.opening_entity,
         entity_type=types.t_type.fill_null(UNKNOWN),
+        organization=a.organization.cast("string"),
     )
 
 

@@ -86,6 +86,7 @@ def staff_view(backend: Backend) -> ir.Table:
         level_band=ibis.coalesce(g.level_band, s.category.cast("string")),
         category=s.category.cast("string"),
         entity=s.entity,
+        organization=s.organization.cast("string"),
         duty_station=s.duty_station,
         entity_type=types.entity_type.fill_null(UNKNOWN),
         appointment_type=s.appointment_type.cast("string"),

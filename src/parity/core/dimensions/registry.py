@@ -120,6 +120,12 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               _opening("job_family"), ("family",)),
     Dimension("entity", "Entity", "Department, office, mission or other entity: that posted "
               "the opening, or of the staff member.", "raw", _opening("entity", "entity")),
+    Dimension("organization", "Organization",
+              "Organization of the UN system (UN = the United Nations Secretariat): that "
+              "posted the opening, or of the staff member. Without it every count is "
+              "system-wide.", "raw", dict.fromkeys(("applications", "openings", "staff"),
+                                                   "organization"),
+              ("org", "agency"), tuple(model.ORGANIZATIONS)),
     Dimension("entity_type", "Field or non-field",
               "field or non-field entity, by one rule for every command: an entity is field "
               "when at least half of its staff on its latest snapshot are in a field "
@@ -164,7 +170,7 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
 )}
 
 _STAFF = ("regional_group", "nationality", "gender", "grade", "level_band", "category",
-          "entity", "entity_type")
+          "entity", "entity_type", "organization")
 
 #: The dimensions each command accepts (in --by, --strata or --where).
 COMMANDS: dict[str, tuple[str, ...]] = {
@@ -174,7 +180,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "careers": (*_STAFF, "appointment_type", "event_month"),
     "careers --flow roster": _STAFF,
     "composition": (*_STAFF, "duty_station", "appointment_type", "geo_subject"),
-    "gender": ("level_band", "entity", "entity_type"),
+    "gender": ("level_band", "entity", "entity_type", "organization"),
     "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
                 "parity_band", "entity", "year"),
 }

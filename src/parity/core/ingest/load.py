@@ -127,7 +127,7 @@ def _write_rows(store: Store, raw: RawFile, good: pl.DataFrame, load_id: int,
     finally:
         con.unregister("_stage_in")
     keys = list(table.key)
-    others = [c for c in table.column_names if c not in keys]
+    others = [c for c in table.file_columns if c not in keys]
     conflicts = con.sql(
         f"SELECT s.{ROW} AS {ROW}, min(t.load_id) AS prior FROM _staged s "
         f"JOIN {qualified} t ON {_match(keys)} "
@@ -135,10 +135,10 @@ def _write_rows(store: Store, raw: RawFile, good: pl.DataFrame, load_id: int,
     ).pl()
     present = con.execute(
         f"SELECT count(*) FROM _staged s WHERE EXISTS (SELECT 1 FROM {qualified} t "
-        f"WHERE {_match(table.column_names)})"
+        f"WHERE {_match(table.file_columns)})"
     ).fetchone()
-    names = [*table.column_names, "load_id"]
-    values = [*(f"s.{c}" for c in table.column_names), str(load_id)]
+    names = [*table.file_columns, "load_id"]
+    values = [*(f"s.{c}" for c in table.file_columns), str(load_id)]
     join = ""
     if table.copies:  # e.g. the opening's attributes onto each application
         names += [c.name for c in table.copies]
@@ -187,11 +187,26 @@ def _unknown_subjects(store: Store, good: pl.DataFrame, raw_ids: pl.DataFrame) -
 
 def _known_openings(store: Store, accepted: list[pl.DataFrame]) -> pl.DataFrame:
     stored = store.con.sql(
-        "SELECT opening_id, CAST(posting_type AS VARCHAR) AS posting_type, posted_date "
-        "FROM main.openings"
+        "SELECT opening_id, CAST(posting_type AS VARCHAR) AS posting_type, posted_date, "
+        "CAST(organization AS VARCHAR) AS organization FROM main.openings"
     ).pl()
-    frames = [stored, *[a.select("opening_id", "posting_type", "posted_date") for a in accepted]]
+    cols = ("opening_id", "posting_type", "posted_date", "organization")
+    frames = [stored, *[a.select(cols) for a in accepted]]
     return pl.concat(frames).unique("opening_id", keep="first")
+
+
+def with_organization(frame: pl.DataFrame, table: model.Table, default: str,
+                      openings: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Fill the empty ``organization`` cells: an application's with its opening's, any
+    other row's with ``default`` (the ``organization`` setting)."""
+    if "organization" not in table.file_columns:
+        return frame
+    org = pl.col("organization")
+    if openings is None:
+        return frame.with_columns(org.fill_null(pl.lit(default)))
+    known = openings.select("opening_id", pl.col("organization").alias("__of_opening"))
+    return (frame.join(known, on="opening_id", how="left")
+            .with_columns(org.fill_null(pl.col("__of_opening"))).drop("__of_opening"))
 
 
 class StrictRefusal(UserInputError):
@@ -232,14 +247,16 @@ def _refusal(report: LoadReport, problems: list[pl.DataFrame], target: Path) -> 
 def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = None,
            quarantine_dir: Path | None = None, progress: Progress | None = None,
            strict: bool = False, today: date | None = None,
-           self_id_codes: CodeLists | None = None) -> LoadReport:
+           self_id_codes: CodeLists | None = None,
+           organization: str = model.DEFAULT_ORGANIZATION) -> LoadReport:
     """Validate and load ``paths`` into ``store`` in one transaction.
 
     With ``strict``, a load in which any row would be quarantined loads nothing: the
     quarantine report is written and :class:`StrictRefusal` is raised. ``today`` is the
     load date the plausibility rules measure against (default: the current date).
     ``self_id_codes`` declares the self-identification dimensions and their values
-    (default :data:`parity.core.model.SELF_ID_CODES`).
+    (default :data:`parity.core.model.SELF_ID_CODES`). ``organization`` is given to the
+    staff and openings rows of files without (or with an empty) organization column.
     """
     note = progress or (lambda *_: None)
     today = today or date.today()
@@ -278,7 +295,8 @@ def ingest(paths: Sequence[Path | str], store: Store, id_secret: str | None = No
                 note("validate", str(raw.path), 0, fr.rows_read)
                 openings = (_known_openings(store, accepted_openings)
                             if raw.table.name == "applications" else None)
-                checked = validate(raw.frame, raw.table, openings, today, raw.problems,
+                frame = with_organization(raw.frame, raw.table, organization, openings)
+                checked = validate(frame, raw.table, openings, today, raw.problems,
                                    self_id_codes)
                 good = checked.good
                 if id_secret:

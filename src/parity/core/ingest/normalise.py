@@ -49,7 +49,7 @@ def _char_name(value: str | None) -> str:
 
 def normalise(frame: pl.DataFrame, table: model.Table) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Trimmed NFC text with empty = null, and the problems of unacceptable cells."""
-    names = list(table.column_names)
+    names = list(table.file_columns)
     frame = frame.with_columns([pl.col(c).cast(pl.Utf8) for c in names])
     wide = frame.select([pl.col(c).str.contains(r"[^\x00-\x7F]").any() for c in names]).row(0)
     frame = frame.with_columns(

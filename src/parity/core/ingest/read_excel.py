@@ -99,7 +99,7 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
                     break
                 names = {str(c.value).strip() for c in row if c.value is not None}
                 for t in tables:
-                    n = len(names & set(t.column_names))
+                    n = len(names & set(t.file_columns))
                     if n >= 2 and (best is None or n > best[0]):
                         best = (n, ws.title, r, t, names)
             if hit:
@@ -157,7 +157,7 @@ def read_excel(path: Path, tables: Sequence[model.Table]) -> tuple[Sheet, model.
             rows.append(r)
     finally:
         wb.close()
-    wanted_pos = {i: name for i, name in enumerate(header, start=1) if name in table.column_names}
+    wanted_pos = {i: name for i, name in enumerate(header, start=1) if name in table.file_columns}
     problems: list[CellProblem] = [
         (r, wanted_pos[i], v, f"is the Excel error {v}, not a value; fix the formula or type "
          "the value in the spreadsheet")

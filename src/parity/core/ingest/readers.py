@@ -72,7 +72,7 @@ def detect_table(path: Path, columns: list[str]) -> model.Table:
 
 
 def _check_header(path: Path, header: list[str], table: model.Table) -> None:
-    twice = duplicated(header, table.column_names)
+    twice = duplicated(header, table.file_columns)
     if twice:
         name, where = next(iter(twice.items()))
         raise InputFileError(
@@ -96,14 +96,27 @@ def _check_header(path: Path, header: list[str], table: model.Table) -> None:
         )
 
 
+def _present(header: list[str], table: model.Table) -> list[str]:
+    """The table's columns the header holds, in the table's order."""
+    return [c for c in table.file_columns if c in header]
+
+
+def _complete(frame: pl.DataFrame, table: model.Table) -> pl.DataFrame:
+    """Add the optional columns a file left out, empty (their default is set on load)."""
+    absent = [c for c in table.file_columns if c not in frame.columns]
+    return frame.with_columns([pl.lit(None, dtype=pl.Utf8).alias(c) for c in absent]).select(
+        ROW, *table.file_columns)
+
+
 def _from_sheet(sheet: Sheet, table: model.Table) -> pl.DataFrame:
+    present = _present(sheet.header, table)
     if sheet.frame is not None:
-        return sheet.frame.select(table.column_names).with_columns(
-            pl.Series(ROW, sheet.rows, dtype=pl.Int64)).select(ROW, *table.column_names)
+        return _complete(sheet.frame.select(present).with_columns(
+            pl.Series(ROW, sheet.rows, dtype=pl.Int64)), table)
     data: dict[str, pl.Series] = {ROW: pl.Series(ROW, sheet.rows, dtype=pl.Int64)}
-    for name in table.column_names:
+    for name in present:
         data[name] = pl.Series(name, sheet.columns[name], dtype=pl.Utf8)
-    return pl.DataFrame(data)
+    return _complete(pl.DataFrame(data), table)
 
 
 def _problems(items: list[CellProblem]) -> pl.DataFrame:
@@ -135,8 +148,9 @@ def read_file(path: Path) -> RawFile:
         table = detect_table(path, header)
         _check_header(path, header, table)
         typed = typed.rename(dict(zip(typed.columns, header, strict=True)))
-        text, found = parquet_text(path, typed, table.column_names)
-        frame = text.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64))
+        text, found = parquet_text(path, typed, tuple(_present(header, table)))
+        frame = _complete(text.with_row_index(ROW, offset=1).with_columns(
+            pl.col(ROW).cast(pl.Int64)), table)
     else:
         if suffix == ".csv":
             sheet = read_csv(path, data)
@@ -150,6 +164,6 @@ def read_file(path: Path) -> RawFile:
         found = sheet.problems
         notes = sheet.notes
     frame, normal = normalise(frame, table)
-    ignored = tuple(c for c in header if c and c not in table.column_names)
+    ignored = tuple(c for c in header if c and c not in table.file_columns)
     problems = pl.concat([_problems(found), normal])
     return RawFile(path, table, frame, _digest(data), ignored, problems, tuple(notes))

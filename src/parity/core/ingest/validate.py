@@ -165,15 +165,21 @@ def _events_rules(typed: pl.DataFrame) -> list[pl.DataFrame]:
 
 
 def application_rules(typed: pl.DataFrame, openings: pl.DataFrame) -> list[pl.DataFrame]:
-    """Stage order and opening checks; ``openings`` has opening_id, posting_type and
-    posted_date."""
-    frame = typed.join(openings.select("opening_id", "posting_type", "posted_date"),
+    """Stage order and opening checks; ``openings`` has opening_id, posting_type,
+    posted_date and organization."""
+    frame = typed.join(openings.select("opening_id", "posting_type", "posted_date",
+                                       pl.col("organization").alias("__opening_org")),
                        on="opening_id", how="left")
+    other_org = (pl.col("organization") != pl.col("__opening_org")).fill_null(False)
     out = [
         _problem(frame, pl.col("posting_type").is_null() & pl.col("opening_id").is_not_null(),
                  "opening_id",
                  pl.format("'{}' is not a known opening (neither in this load nor in the store)",
                            pl.col("opening_id"))),
+        _problem(frame, other_org, "organization",
+                 pl.format("'{}' is not the organization of opening {} ('{}'); leave the cell "
+                           "empty to take the opening's", pl.col("organization"),
+                           pl.col("opening_id"), pl.col("__opening_org"))),
     ]
     roster = pl.col("posting_type") == "recruit_from_roster"
     dates = [f"{s}_date" for s in model.STAGES]

@@ -48,7 +48,8 @@ def dates(name: str, days: np.ndarray) -> pl.Series:
 
 def _frame(table: model.Table, cols: list[pl.Series]) -> pl.DataFrame:
     df = pl.DataFrame(cols)
-    return df.select(table.column_names)
+    # A column a file may leave out (organization) is written only when it was made.
+    return df.select([c for c in table.file_columns if c in df.columns])
 
 
 def staff_frame(wf: WorkforceResult, org: Organization) -> pl.DataFrame:
