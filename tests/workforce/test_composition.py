@@ -31,6 +31,8 @@ def independent(csv_path: Path) -> pl.DataFrame:
     """The staff file read straight with polars, with the dimensions derived by hand."""
     groups = member_states().select("iso3", "regional_group")
     raw = pl.read_csv(csv_path, infer_schema=False)
+    if "organization" not in raw.columns:  # a file without it loads as the default, UN
+        raw = raw.with_columns(pl.lit("UN").alias("organization"))
     # field entity: at least half its staff in the field on its latest snapshot
     latest = raw.filter(pl.col("snapshot_date") == pl.col("snapshot_date").max().over("entity"))
     types = latest.group_by("entity").agg(

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from parity.cli.funnel import WhereOption
 from parity.cli.render import (
     DbOption,
     FormatOption,
@@ -94,7 +95,8 @@ def careers(
         "--flow", help="promotion, reassignment, separation or roster.")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, entity_type (field), appointment_type, event_month (rates per "
+        "category, entity, entity_type (field), organization, appointment_type, event_month "
+        "(rates per "
         "month, no comparisons) ('parity dimensions'). "
         "Repeat (or separate with commas) for intersections. Default: regional_group.")]
     = None,
@@ -115,6 +117,7 @@ def careers(
         "(Kaplan–Meier, log-rank) instead of rates.")] = False,
     horizon: Annotated[float, typer.Option(
         help="With --survival: the share promoted within this many years.")] = 3.0,
+    where: WhereOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     db: DbOption = None,
@@ -135,10 +138,10 @@ def careers(
     with open_store(settings.db, read_only=True) as store:
         if survival:
             frame = core.careers_survival(store, dims_raw, year_from, year_to, strata_raw,
-                                          reference, scope, horizon)
+                                          reference, scope, horizon, where or [])
         else:
             frame = core.careers(store, name, dims_raw, year_from, year_to, strata_raw,
-                                 reference, scope)
+                                 reference, scope, where or [])
         as_of_data = data_as_of(store)
     dims, layers = core.resolve_dimensions(name, dims_raw, strata_raw)
     if frame.height and frame["period_start"][0] is not None:
@@ -152,9 +155,11 @@ def careers(
     title = f"{what} by {' × '.join(dims)}, {period}"
     if layers:
         title += f", within {' × '.join(layers)}"
+    if where:
+        title += f", where {'; '.join(where)}"
     params = {"flow": name, "by": dims, "strata": layers, "from": year_from, "to": year_to,
               "reference": reference, "scope": scope, "survival": survival,
-              "horizon_years": horizon if survival else None}
+              "horizon_years": horizon if survival else None, "where": where or []}
     result = Result(title, params, {"survival" if survival else name: frame},
                     data_as_of=as_of_data)
     emit(result, fmt, output, show=lambda: _print_careers(frame, name, title, dims, layers,

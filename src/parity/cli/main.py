@@ -156,6 +156,10 @@ def synth(
         help="Size relative to the UN Secretariat (1 = about 36,700 staff).", min=0.001, max=20)] = 1.0,
     seed: Annotated[int, typer.Option(
         help="Random seed; the same seed gives byte-identical files.")] = 0,
+    organizations: Annotated[int | None, typer.Option(
+        "--organizations", help="Write a UN-system-like set of this many organizations "
+        "(1-10; illustrative profiles, see docs/organizations.md) with an organization "
+        "column; --scale sizes the Secretariat-like one.")] = None,
 ) -> None:
     """Write a synthetic, calibrated organization as interchange CSV files."""
     from parity.core.synth import synthesize
@@ -163,7 +167,8 @@ def synth(
     out_dir.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     rows = synthesize(out_dir, scale=scale, seed=seed,
-                      progress=lambda msg: err.print(msg, highlight=False))
+                      progress=lambda msg: err.print(msg, highlight=False),
+                      organizations=organizations)
     took = time.perf_counter() - start
     for name, n in rows.items():
         out.print(f"{name}: {n:,} rows")

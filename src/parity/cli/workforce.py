@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from parity.cli.funnel import WhereOption
 from parity.cli.render import (
     DbOption,
     FormatOption,
@@ -45,7 +46,8 @@ _SCOPE_TITLES = {"professional": "Professional and higher", "senior": "P-5, D-1 
 def composition(
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, entity_type (field), duty_station, appointment_type, geo_subject "
+        "category, entity, entity_type (field), organization, duty_station, appointment_type, "
+        "geo_subject "
         "('parity dimensions'). Repeat or separate with commas.")] = None,
     db: DbOption = None,
     as_of: AsOfOption = None,
@@ -61,6 +63,7 @@ def composition(
     scope: Annotated[str, typer.Option(
         help="all, professional (P and higher), senior (P-5, D-1, D-2) or geo "
         "(posts subject to geographical distribution).")] = "all",
+    where: WhereOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -78,21 +81,25 @@ def composition(
     with open_store(settings.db, read_only=True) as store:
         if trend or yearly:
             frame = comp.composition_trend(store, dims, scope=scope, date_to=_day(as_of),
-                                           yearly=yearly)
+                                           yearly=yearly, where=where or [])
             title, name = "Staff by " + (", ".join(dims) or "snapshot") + ", every snapshot", \
                 "trend"
         elif compare is not None:
             frame = comp.composition_change(store, dims, compare=compare.date(),
-                                            as_of=_day(as_of), scope=scope)
+                                            as_of=_day(as_of), scope=scope,
+                                            where=where or [])
             title, name = "Change in staff by " + (", ".join(dims) or "total"), "change"
         else:
-            frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope)
+            frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope,
+                                     where=where or [])
             title, name = "Staff by " + (", ".join(dims) or "total"), "composition"
         as_of_data = data_as_of(store)
     if scope != "all":
         title += f" ({_SCOPE_TITLES.get(scope, scope)})"
+    if where:
+        title += f", where {'; '.join(where)}"
     params = {"by": dims, "as_of": _day(as_of), "compare": _day(compare), "trend": trend,
-              "yearly": yearly, "scope": scope}
+              "yearly": yearly, "scope": scope, "where": where or []}
     emit(Result(title, params, {name: frame}, data_as_of=as_of_data), fmt, output)
 
 
@@ -186,7 +193,8 @@ def gender(
     db: DbOption = None,
     as_of: AsOfOption = None,
     by: Annotated[str, typer.Option(
-        "--by", help="level, entity or field (field or non-field entity).")] = "level",
+        "--by", help="level, entity, field (field or non-field entity) or organization.")
+    ] = "level",
     params: Annotated[Path | None, typer.Option(
         "--params", help="YAML file overriding the gender parameters (band, targets).")] = None,
     band_centre: Annotated[float | None, typer.Option(
@@ -198,6 +206,7 @@ def gender(
     all_categories: Annotated[bool, typer.Option(
         "--all-categories/--professional-only",
         help="Include FS, NO and GS staff (default: P and higher).")] = False,
+    where: WhereOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -211,17 +220,19 @@ def gender(
     settings = Settings.load({"db": db})
     with open_store(settings.db, read_only=True) as store:
         result = gender_parity(store, as_of=_day(as_of), by=by,  # type: ignore[arg-type]
-                               params=parameters, all_categories=all_categories)
+                               params=parameters, all_categories=all_categories,
+                               where=where or [])
         as_of_data = data_as_of(store)
     flows = f" (flows {result.flow_from} → {result.snapshot_date})" if result.flow_from else ""
     title = (f"Women's share by {by} on {result.snapshot_date}, parity band "
-             f"{parameters.parity_band.lower:.0%}–{parameters.parity_band.upper:.0%}{flows}")
+             f"{parameters.parity_band.lower:.0%}–{parameters.parity_band.upper:.0%}{flows}"
+             + (f", where {'; '.join(where)}" if where else ""))
     frame = result.table
     options: dict[str, Any] = {
         "by": by, "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
         "flow_from": result.flow_from, "band_lower": parameters.parity_band.lower,
         "band_upper": parameters.parity_band.upper, "all_categories": all_categories,
-        "parameters_origin": parameters.origin}
+        "parameters_origin": parameters.origin, "where": where or []}
     answer = Result(title, options, {"gender": frame}, list(result.notes), as_of_data)
 
     def show() -> None:

@@ -30,9 +30,10 @@ over every row of the table; the stratified test when strata are given), ``power
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
+import ibis
 import numpy as np
 import polars as pl
 
@@ -42,6 +43,7 @@ from parity.core.analytics import careers_survival as cs
 from parity.core.analytics.careers_compare import REFERENCE_OTHERS, compare
 from parity.core.analytics.careers_events import Sources
 from parity.core.analytics.careers_stats import Direction
+from parity.core.analytics.funnel_dims import Filter, parse_filters, where_labels
 from parity.core.backend import Backend
 from parity.core.errors import UserInputError
 from parity.core.stats.rates import poisson_rate_interval
@@ -81,6 +83,31 @@ def resolve_dimensions(flow: str, by: Sequence[str],
     return dims, layers
 
 
+def filtered_counts(count: Callable[[list[str]], pl.DataFrame], keys: Sequence[str],
+                    where: Sequence[str | Filter], command: str,
+                    sums: Sequence[str]) -> pl.DataFrame:
+    """``count(keys)`` restricted by the ``--where`` filters of ``command``.
+
+    The count is made by ``keys`` and the filtered dimensions, the filters are applied to
+    their labels, and the ``sums`` are added up over the filtered dimensions (counts, time
+    at risk and totals are additive, so this is the count of the filtered population)."""
+    filters = parse_filters(where, command)
+    extra = list(dict.fromkeys(f.dimension for f in filters if f.dimension not in keys))
+    frame = count([*keys, *extra])
+    if not filters:
+        return frame
+    kept = Backend.to_polars(where_labels(ibis.memtable(frame), filters))
+    if not extra:
+        return kept.select(frame.columns)
+    group = [c for c in frame.columns if c not in extra and c not in sums]
+    out = kept.group_by(group, maintain_order=True).agg(pl.col(list(sums)).sum())
+    return out.select(*group, *sums).sort(group, nulls_last=True) if group else out
+
+
+def _command(flow: str) -> str:
+    return "careers --flow roster" if flow == "roster" else "careers"
+
+
 def monthly_rates(counts: pl.DataFrame, flow: str, dims: Sequence[str]) -> pl.DataFrame:
     """Each month's (and group's) events, staff-years and rate per staff-year with its exact
     Poisson interval; no comparison (see :func:`_event_counts_only`)."""
@@ -116,7 +143,8 @@ def _event_counts_only(flow: str, dims: Sequence[str], layers: Sequence[str],
 
 def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
                    year_from: int | None = None, year_to: int | None = None,
-                   strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+                   strata: Sequence[str] = (), scope: str = "all",
+                   where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """The count table of a flow: dimensions, strata, outcome, count and exposure.
 
     Rate flows give ``staff_years``; the roster flow gives ``total``. Every statistic of
@@ -126,23 +154,27 @@ def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
     flow = check_flow(flow)
     dims, layers = resolve_dimensions(flow, by, strata)
     if flow == "roster":
-        return cr.roster_counts(backend, [*dims, *layers], year_from, year_to, scope)
+        return filtered_counts(
+            lambda k: cr.roster_counts(backend, k, year_from, year_to, scope),
+            [*dims, *layers], where, _command(flow), ("count", "total"))
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
-    return ce.flow_counts(src, flow, [*dims, *layers], window, scope)
+    return filtered_counts(lambda k: ce.flow_counts(src, flow, k, window, scope),
+                           [*dims, *layers], where, _command(flow), ("count", "staff_years"))
 
 
 def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
             year_from: int | None = None, year_to: int | None = None,
             strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
-            scope: str = "all") -> pl.DataFrame:
+            scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Counts, rates, ratios, tests and verdicts of one career flow by group.
 
     ``by``: dimensions (and their intersection); ``strata``: dimensions to stratify by
     (Mantel–Haenszel within strata, e.g. grade or entity); ``year_from``/``year_to``: the
     calendar years (events and time at risk for rate flows, clipped to the snapshots'
     coverage; the posting year of the openings for rosters); ``reference``: "others",
-    "best" or a group label; ``scope``: "all" or "professional". See the module docstring
+    "best" or a group label; ``scope``: "all" or "professional"; ``where``: filters
+    (``DIM=V1,V2`` or ``DIM!=V``, e.g. ``organization=UNICEF``). See the module docstring
     for the columns.
     """
     backend = as_backend(source)
@@ -152,7 +184,9 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     _event_counts_only(flow, dims, layers, reference)
     if ce.EVENT_MONTH in dims:
         window = ce.resolve_window(ce.snapshot_dates(Sources.of(backend)), year_from, year_to)
-        counts = ce.flow_counts(Sources.of(backend), flow, dims, window, scope)
+        counts = filtered_counts(
+            lambda k: ce.flow_counts(Sources.of(backend), flow, k, window, scope), dims, where,
+            _command(flow), ("count", "staff_years"))
         return monthly_rates(counts, flow, dims).with_columns(
             pl.lit(window.start + timedelta(days=1), dtype=pl.Date).alias("period_start"),
             pl.lit(window.end, dtype=pl.Date).alias("period_end"))
@@ -160,7 +194,9 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
         if year_from is not None and year_to is not None and year_from > year_to:
             raise UserInputError(f"--from {year_from} is after --to {year_to}.",
                                  "Give the earlier year with --from.")
-        counts = cr.roster_counts(backend, [*dims, *layers], year_from, year_to, scope)
+        counts = filtered_counts(
+            lambda k: cr.roster_counts(backend, k, year_from, year_to, scope),
+            [*dims, *layers], where, _command(flow), ("count", "total"))
         if counts.height == 0:
             raise UserInputError(
                 "There are no applications to openings posted in the years and scope asked "
@@ -174,7 +210,9 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     else:
         src = Sources.of(backend)
         window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
-        counts = ce.flow_counts(src, flow, [*dims, *layers], window, scope)
+        counts = filtered_counts(lambda k: ce.flow_counts(src, flow, k, window, scope),
+                                 [*dims, *layers], where, _command(flow),
+                                 ("count", "staff_years"))
         outcomes = ce.OUTCOMES[flow]
         result = compare(counts, dims, layers, kind="rate", exposure="staff_years",
                          outcomes=outcomes, directions=dict.fromkeys(outcomes, direction),
@@ -202,7 +240,8 @@ def _survival_dimensions(by: Sequence[str],
 def careers_survival(source: Backend | Store, by: Sequence[str] = (),
                      year_from: int | None = None, year_to: int | None = None,
                      strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
-                     scope: str = "all", horizon: float = 3.0) -> pl.DataFrame:
+                     scope: str = "all", horizon: float = 3.0,
+                     where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Time in grade until promotion by group (Kaplan–Meier, log-rank), per stratum.
 
     Spells are entries into a grade within the period (see
@@ -220,7 +259,8 @@ def careers_survival(source: Backend | Store, by: Sequence[str] = (),
     dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
-    counts = cs.spell_counts(src, [*dims, *layers], window, scope)
+    counts = filtered_counts(lambda k: cs.spell_counts(src, k, window, scope),
+                             [*dims, *layers], where, "careers", ("n",))
     table = cs.survival_table(counts, dims, layers, reference, horizon)
     return table.select(pl.lit("promotion").alias("flow"), pl.all(),
                         pl.lit(window.start + timedelta(days=1)).alias("period_start"),
@@ -229,12 +269,14 @@ def careers_survival(source: Backend | Store, by: Sequence[str] = (),
 
 def careers_survival_curves(source: Backend | Store, by: Sequence[str] = (),
                             year_from: int | None = None, year_to: int | None = None,
-                            strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+                            strata: Sequence[str] = (), scope: str = "all",
+                            where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """The Kaplan–Meier steps behind :func:`careers_survival` (years, at_risk, promotions,
     survival = share not yet promoted, lower, upper) per stratum and group."""
     backend = as_backend(source)
     dims, layers = _survival_dimensions(by, strata)
     src = Sources.of(backend)
     window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
-    counts = cs.spell_counts(src, [*dims, *layers], window, scope)
+    counts = filtered_counts(lambda k: cs.spell_counts(src, k, window, scope),
+                             [*dims, *layers], where, "careers", ("n",))
     return cs.survival_curves(counts, dims, layers)

@@ -98,6 +98,7 @@ def spells_expression(source: Backend | Sources, keys: Sequence[str], window: Wi
         nationality=ibis.coalesce(j.n_nationality, j.c_nationality),
         gender=ibis.coalesce(j.n_gender, j.c_gender),
         appointment_type=ibis.coalesce(j.n_appointment, j.c_appointment),
+        organization=ibis.coalesce(j.n_organization, j.c_organization),
         on_next=j.n_person.notnull(),
     ).agg(later_gap=j.g_index.min())
     s = per_entry

@@ -181,8 +181,9 @@ class Filter:
         return f"{self.dimension}{'!=' if self.negate else '='}{','.join(self.values)}"
 
 
-def parse_filter(text: str) -> Filter:
-    """Parse one ``--where`` expression; UserInputError with a hint when malformed."""
+def parse_filter(text: str, command: str = "funnel") -> Filter:
+    """Parse one ``--where`` expression of ``command`` (a key of the registry's COMMANDS);
+    UserInputError with a hint when malformed."""
     negate = "!=" in text
     name, sep, rest = text.partition("!=" if negate else "=")
     values = tuple(v.strip() for v in rest.split(",") if v.strip())
@@ -191,18 +192,49 @@ def parse_filter(text: str) -> Filter:
             f"'{text}' is not a filter.",
             "Write DIM=VALUE, DIM!=VALUE or DIM=V1,V2, e.g. --where grade=P-3,P-4.")
     dim = canonical(name)
-    if dim not in DIMENSIONS:
-        raise unknown_dimension(name.strip())
+    if dim not in registry.COMMANDS[command]:
+        raise (unknown_dimension(name.strip()) if command == "funnel"
+               else registry.invalid(name.strip(), command))
     return Filter(dim, _check_values(dim, values), negate)
 
 
-def parse_filters(items: Iterable[str | Filter]) -> tuple[Filter, ...]:
-    return tuple(i if isinstance(i, Filter) else parse_filter(i) for i in items)
+def parse_filters(items: Iterable[str | Filter], command: str = "funnel") -> tuple[Filter, ...]:
+    return tuple(i if isinstance(i, Filter) else parse_filter(i, command) for i in items)
+
+
+def label_condition(f: Filter, col: ir.Column) -> ir.BooleanValue:
+    """The filter on a column of labels (the staff views of composition, gender parity
+    and career flows label every dimension; ``unknown`` also matches a missing value)."""
+    kind = registry.DIMENSIONS[f.dimension].kind
+    wanted = [v for v in f.values if v != UNKNOWN]
+    if kind == "bool":
+        bools = {v.lower() == "true" for v in wanted}
+        cond: ir.BooleanValue = col.isin(sorted(bools)) if bools else ibis.literal(False)
+    else:
+        cond = col.cast("string").isin(f.values) if f.values else ibis.literal(False)
+    if UNKNOWN in f.values:
+        cond = cond | col.isnull()
+    cond = cond.fill_null(False)
+    return ~cond if f.negate else cond
+
+
+def where_labels(view: ir.Table, filters: Sequence[Filter]) -> ir.Table:
+    """``view`` (a column per dimension, holding its labels) with every filter applied."""
+    for f in filters:
+        view = view.filter(label_condition(f, view[f.dimension]))
+    return view
 
 
 def _check_values(dim: str, values: tuple[str, ...]) -> tuple[str, ...]:
-    if DIMENSIONS[dim].kind in registry.PERIOD_FORMATS:
-        return _check_periods(dim, DIMENSIONS[dim].kind, values)
+    kind = registry.DIMENSIONS[dim].kind
+    if kind in registry.PERIOD_FORMATS:
+        return _check_periods(dim, kind, values)
+    if kind == "bool":
+        bad = [v for v in values if v.lower() not in ("true", "false", UNKNOWN)]
+        if bad:
+            raise UserInputError(f"{', '.join(bad)} is not a value of {dim}.",
+                                 "Use true or false.")
+        return tuple(v.lower() for v in values)
     if dim in ("nationality", "education_country"):
         values = tuple(v.upper() if v.lower() != UNKNOWN else UNKNOWN for v in values)
         bad = [v for v in values if v != UNKNOWN and v not in reference.iso3_codes()]

@@ -23,7 +23,7 @@ rate is annualised over the actual span between the two snapshots,
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -41,18 +41,20 @@ from parity.core.analytics.composition import (
     snapshot_dates,
     staff_view,
 )
+from parity.core.analytics.funnel_dims import Filter, parse_filters, where_labels
 from parity.core.backend import Backend
 from parity.core.dimensions import LEVEL_ORDER, canonical, resolve
 from parity.core.params import GenderParameters, load_gender_parameters
 from parity.core.stats.proportions import wilson_interval
 from parity.core.store import Store
 
-GenderBy = Literal["level", "entity", "field"]
+GenderBy = Literal["level", "entity", "field", "organization"]
 #: Length of the period flows are measured over, before the as-of snapshot.
 FLOW_MONTHS = 12
 #: The breakdowns offered by name (any alias of the registry works too) → the dimension
 #: and output column: level_band, entity, entity_type (field or non-field entity).
-BY_COLUMN: dict[str, str] = {name: canonical(name) for name in ("level", "entity", "field")}
+BY_COLUMN: dict[str, str] = {name: canonical(name)
+                             for name in ("level", "entity", "field", "organization")}
 TOTAL = "Total"
 
 
@@ -170,7 +172,8 @@ def _targets(frame: pl.DataFrame, by: str, year: int, params: GenderParameters) 
 def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = "level",
                   params: GenderParameters | None = None,
                   all_categories: bool = False,
-                  period_months: int = FLOW_MONTHS) -> GenderParityResult:
+                  period_months: int = FLOW_MONTHS,
+                  where: Sequence[str | Filter] = ()) -> GenderParityResult:
     """Women's share by level band, entity or field/non-field on the snapshot for ``as_of``.
 
     Staff in the Professional and higher categories unless ``all_categories``. Columns:
@@ -188,7 +191,8 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     dates = snapshot_dates(backend)
     cur = resolve_snapshot(dates, as_of)
     prev = flow_start(dates, cur, period_months)
-    view = scoped(staff_view(backend), "all" if all_categories else "professional")
+    view = where_labels(scoped(staff_view(backend), "all" if all_categories else "professional"),
+                        parse_filters(where, "gender"))
     key = _key(column)
     stock = Backend.to_polars(_stock(view, [d for d in (prev, cur) if d], key))
     notes: list[str] = []

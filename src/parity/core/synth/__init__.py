@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from parity.core.synth.applications import build_applications
 from parity.core.synth.calibration import TARGETS, format_table1, table1
@@ -51,16 +52,39 @@ def synthesize(
     scale: float = 1.0,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    organizations: int | None = None,
 ) -> dict[str, int]:
     """Write staff, openings, applications, events and self-identification CSV files.
 
     ``scale`` multiplies the size of the organization and of its recruitment (1.0: about
     36,700 staff and 1.6 million Professional applications in 2018–2022). The same seed and
     scale give byte-identical files. Returns the number of rows written per file name.
+    With ``organizations``, a UN-system-like set of that many organizations with an
+    ``organization`` column (see :mod:`parity.core.synth.system`); without it, one
+    organization and the interchange columns only.
     """
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}.")
     say = progress or (lambda _msg: None)
+    out = Path(out_dir)
+    if organizations is not None:
+        from parity.core.synth.system import system_frames
+
+        frames = system_frames(organizations, scale, seed, say)
+    else:
+        frames = build_frames(scale, seed, say)
+    say("writing the interchange files")
+    counts: dict[str, int] = {}
+    for name, frame in frames.items():
+        counts |= write(out, {name: frame})
+    say("done")
+    return counts
+
+
+def build_frames(scale: float, seed: int,
+                 say: Callable[[str], None]) -> dict[str, pl.DataFrame]:
+    """The five interchange tables of one calibrated organization, by file stem, in the
+    order they are written."""
     rng = np.random.Generator(np.random.PCG64(seed))
     org = organization(scale)
 
@@ -74,14 +98,9 @@ def synthesize(
     say("collecting voluntary self-identification")
     si = self_identification(rng, wf, apps)
 
-    say("writing the interchange files")
     order, rank = opening_order(op)
     ids = opening_ids(op, rank)
-    out = Path(out_dir)
-    counts = write(out, {"staff": staff_frame(wf, org)})
-    counts |= write(out, {"events": events_frame(wf, org)})
-    counts |= write(out, {"openings": openings_frame(op, org, ids, order)})
-    counts |= write(out, {"applications": applications_frame(apps, ids, rank)})
-    counts |= write(out, {"self_identification": self_identification_frame(si)})
-    say("done")
-    return counts
+    return {"staff": staff_frame(wf, org), "events": events_frame(wf, org),
+            "openings": openings_frame(op, org, ids, order),
+            "applications": applications_frame(apps, ids, rank),
+            "self_identification": self_identification_frame(si)}
