@@ -20,9 +20,11 @@ from parity.core.analytics.careers import careers, careers_counts, careers_survi
 from parity.core.analytics.composition import composition, composition_trend
 from parity.core.analytics.funnel import funnel
 from parity.core.analytics.gender import gender_parity
+from parity.core.analytics.ranges import desirable_ranges
 from parity.core.analytics.timelines import timelines
-from parity.core.errors import UserInputError
+from parity.core.errors import SettingsError, UserInputError
 from parity.core.ingest import ingest
+from parity.core.params import load_gender_parameters
 from parity.core.store import Store, open_store
 from parity.core.synth import synthesize
 from parity.core.synth.system import PROFILES
@@ -217,3 +219,63 @@ def test_cli_where_organization(system: tuple[Store, Path]) -> None:
         capture_output=True, text=True, timeout=300)
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "ZZ is not a value of organization" in bad.stdout + bad.stderr
+
+
+# ------------------------------------------------------------------------- per-organization rules
+
+def test_desirable_ranges_count_the_secretariat_only(system: tuple[Store, Path]) -> None:
+    store, _ = system
+    result = desirable_ranges(store)
+    sql = store.frame(
+        f"SELECT count(*) FROM main.staff WHERE geo_subject AND organization = 'UN' AND "
+        f"snapshot_date = {_latest(store)}").item()
+    every = store.frame(f"SELECT count(*) FROM main.staff WHERE geo_subject AND "
+                        f"snapshot_date = {_latest(store)}").item()
+    assert result.base_figure == sql
+    assert int(result.states["staff"].sum()) <= sql
+    assert any("also holds staff of UNHCR, UNICEF, WHO" in n and "Secretariat (UN) only" in n
+               for n in result.notes)
+    # the synthetic system gives no other organization a post subject to geography, so
+    # marking some does not change the ranges: only the Secretariat's staff count
+    assert every == sql
+
+
+def test_another_organizations_geographic_staff_do_not_count(tmp_path: Path) -> None:
+    synthesize(tmp_path / "d", scale=0.005, seed=2)
+    with open_store(tmp_path / "one.duckdb") as s:
+        ingest(sorted((tmp_path / "d").glob("*.csv")), s)
+        before = desirable_ranges(s)
+        assert not any("also holds staff" in n for n in before.notes)
+        day = before.snapshot_date.isoformat()
+        extra = tmp_path / "staff_who.csv"
+        extra.write_text(
+            "snapshot_date,person_id,nationality,gender,birth_year,category,grade,entity,"
+            "duty_station,field,appointment_type,geo_subject,organization\n"
+            + "".join(f"{day},WHO-{i},KEN,F,1980,P,P-3,HQ,Geneva,false,fixed-term,true,WHO\n"
+                      for i in range(5)), encoding="utf-8")
+        assert ingest([extra], s).rows_quarantined == 0
+        after = desirable_ranges(s)
+    assert after.base_figure == before.base_figure
+    assert after.states["staff"].to_list() == before.states["staff"].to_list()
+    assert any("also holds staff of WHO" in n for n in after.notes)
+
+
+def test_gender_targets_per_organization(system: tuple[Store, Path], tmp_path: Path) -> None:
+    store, _ = system
+    override = tmp_path / "gender.yaml"
+    override.write_text("organization_targets:\n  UNICEF:\n    - {levels: all, year: 2031}\n")
+    params = load_gender_parameters(override)
+    assert params.organization_targets is not None
+    assert params.organization_targets.confirmation == "user"
+    by_org = gender_parity(store, by="organization", params=params).table
+    years = dict(by_org.select("organization", "target_year").iter_rows())
+    assert years["UNICEF"] == 2031 and years["WHO"] == years["UN"] == 2028
+    # filtered on one organization, every level takes that organization's targets
+    unicef = gender_parity(store, by="level", params=params, where=["organization=UNICEF"])
+    assert set(unicef.table["target_year"]) == {2031}
+    system_wide = gender_parity(store, by="level", params=params)
+    assert 2031 not in set(system_wide.table["target_year"])
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organization_targets:\n  XYZ:\n    - {levels: all, year: 2031}\n")
+    with pytest.raises(SettingsError, match="'XYZ' is not an organization code"):
+        load_gender_parameters(bad)

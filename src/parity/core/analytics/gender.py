@@ -160,11 +160,15 @@ def _flows(view: ir.Table, prev: date, cur: date,
     return ibis.union(*parts, distinct=False)
 
 
-def _targets(frame: pl.DataFrame, by: str, year: int, params: GenderParameters) -> pl.DataFrame:
+def _targets(frame: pl.DataFrame, by: str, year: int, params: GenderParameters,
+             organization: str | None) -> pl.DataFrame:
+    """Each group's target year: its level's, among its organization's own targets (the
+    group's with --by organization, else the one organization filtered on) if any."""
     years = []
     for group in frame["group"].to_list():
         level = group if by == "level_band" and group != TOTAL else None
-        target = params.targets_for(level, year)
+        org = group if by == "organization" and group != TOTAL else organization
+        target = params.targets_for(level, year, org)
         years.append(target.year if target else None)
     return frame.with_columns(pl.Series("target_year", years, dtype=pl.Int64))
 
@@ -191,8 +195,11 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     dates = snapshot_dates(backend)
     cur = resolve_snapshot(dates, as_of)
     prev = flow_start(dates, cur, period_months)
+    filters = parse_filters(where, "gender")
     view = where_labels(scoped(staff_view(backend), "all" if all_categories else "professional"),
-                        parse_filters(where, "gender"))
+                        filters)
+    one = [f.values[0] for f in filters
+           if f.dimension == "organization" and not f.negate and len(f.values) == 1]
     key = _key(column)
     stock = Backend.to_polars(_stock(view, [d for d in (prev, cur) if d], key))
     notes: list[str] = []
@@ -211,12 +218,13 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
                                      "entrants_women": pl.Int64, "entrants_known": pl.Int64})
         notes.append(f"Entrant and exit rates need an earlier snapshot than {cur}; the store "
                      "has none, so the required entrant share and parity year are not given.")
-    table = _assemble(stock, flows, cur, prev, column, params)
+    table = _assemble(stock, flows, cur, prev, column, params, one[0] if one else None)
     return GenderParityResult(cur, prev, by, params, table, tuple(notes))
 
 
 def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | None,
-              column: str, params: GenderParameters) -> pl.DataFrame:
+              column: str, params: GenderParameters,
+              organization: str | None = None) -> pl.DataFrame:
     stock = stock.with_columns(pl.col("group").cast(pl.Utf8), pl.col("staff").cast(pl.Int64))
     stock = pl.concat([stock, stock.with_columns(pl.lit(TOTAL).alias("group"))])
     now = stock.filter(pl.col("snapshot_date") == cur).group_by("group").agg(
@@ -256,7 +264,7 @@ def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | 
         .when(pl.col("ci_lower") > band_hi).then(pl.lit("above"))
         .when(pl.col("ci_lower").is_not_null()).then(pl.lit("overlaps")).alias("ci_vs_band"),
     )
-    frame = _targets(frame, column, cur.year, params).with_columns(
+    frame = _targets(frame, column, cur.year, params, organization).with_columns(
         (pl.col("target_year") - cur.year).alias("years_to_target"),
         pl.when(pl.col("band_status") == "below").then(pl.lit(band_lo))
         .when(pl.col("band_status") == "above").then(pl.lit(band_hi)).alias("target_share"),

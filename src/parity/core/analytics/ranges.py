@@ -224,10 +224,30 @@ def reference_membership(snapshot: date, params: RangeParameters,
     return members, s_year, p_year
 
 
-def geo_staff_by_nationality(backend: Backend, snapshot: date) -> pl.DataFrame:
-    """Staff in posts subject to geographical distribution on ``snapshot``, by nationality."""
+def secretariat(organization: str | None = None) -> str:
+    """The organization the desirable ranges apply to: ``organization``, else the
+    ``organization`` setting (UN, the United Nations Secretariat, by default)."""
+    from parity.core.settings import Settings
+
+    return organization or Settings.load().organization
+
+
+def other_organizations(backend: Backend, snapshot: date, organization: str) -> list[str]:
+    """The organizations other than ``organization`` with staff on ``snapshot``."""
     staff = backend.table("staff")
-    geo = staff.filter((staff.snapshot_date == snapshot) & staff.geo_subject)
+    rows = staff.filter((staff.snapshot_date == snapshot)
+                        & (staff.organization.cast("string") != organization))
+    found = Backend.to_polars(rows.select(o=rows.organization.cast("string")).distinct())
+    return sorted(found["o"].to_list())
+
+
+def geo_staff_by_nationality(backend: Backend, snapshot: date,
+                             organization: str | None = None) -> pl.DataFrame:
+    """Staff of the Secretariat (:func:`secretariat`) in posts subject to geographical
+    distribution on ``snapshot``, by nationality."""
+    staff = backend.table("staff")
+    geo = staff.filter((staff.snapshot_date == snapshot) & staff.geo_subject
+                       & (staff.organization.cast("string") == secretariat(organization)))
     counts = geo.group_by(iso3=geo.nationality.cast("string")).agg(staff=geo.count())
     return Backend.to_polars(counts).with_columns(pl.col("staff").cast(pl.Int64))
 
@@ -256,8 +276,13 @@ def _base_figure(params: RangeParameters, snapshot: date, geo_total: int) -> flo
 
 
 def desirable_ranges(source: Backend | Store, as_of: date | None = None,
-                     params: RangeParameters | None = None) -> RangesResult:
+                     params: RangeParameters | None = None,
+                     organization: str | None = None) -> RangesResult:
     """Every Member State's desirable range and status on the snapshot for ``as_of``.
+
+    The system of desirable ranges applies to the Secretariat alone: only the staff of
+    ``organization`` (default: the ``organization`` setting, UN) count, and a note says so
+    when the store holds staff of other organizations.
 
     ``states`` columns: iso3, name, regional_group, population, assessment_rate_percent,
     membership_component, population_component, contribution_component, midpoint,
@@ -271,7 +296,13 @@ def desirable_ranges(source: Backend | Store, as_of: date | None = None,
     members, s_year, p_year = reference_membership(snapshot, params, notes)
     if "regional_group" not in members.columns:
         members = members.with_columns(pl.lit(None, pl.Utf8).alias("regional_group"))
-    counts = geo_staff_by_nationality(backend, snapshot)
+    org = secretariat(organization)
+    counts = geo_staff_by_nationality(backend, snapshot, org)
+    others = other_organizations(backend, snapshot, org)
+    if others:
+        notes.append(f"The store also holds staff of {', '.join(others)}; the desirable "
+                     f"ranges apply to the Secretariat ({org}) only, so only its staff "
+                     "count.")
     geo_total = int(counts["staff"].sum())
     base = _base_figure(params, snapshot, geo_total)
     outside = counts.join(members.select("iso3"), on="iso3", how="anti")["staff"].sum()

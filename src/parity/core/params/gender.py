@@ -16,6 +16,7 @@ from pydantic import (
 
 from parity.core.dimensions.levels import LEVEL_ORDER
 from parity.core.errors import SettingsError
+from parity.core.model import ORGANIZATIONS
 from parity.core.params._loading import ParameterFile, Sourced, error_text, load_parameters
 
 GENDER_DOC = "docs/workforce.md"
@@ -75,6 +76,21 @@ class GenderParameters(ParameterFile):
     parity_band: ParityBand
     confidence_level: Sourced[Annotated[float, Field(gt=0.5, lt=1.0)]]
     targets: Sourced[list[Target]]
+    #: Organizations with targets of their own (code → targets); the others take
+    #: ``targets``.
+    organization_targets: Sourced[dict[str, list[Target]]] | None = None
+
+    @field_validator("organization_targets")
+    @classmethod
+    def _known_organizations(cls, v: Sourced[dict[str, list[Target]]] | None
+                             ) -> Sourced[dict[str, list[Target]]] | None:
+        for code, targets in (v.value if v is not None else {}).items():
+            if code not in ORGANIZATIONS:
+                raise ValueError(f"'{code}' is not an organization code; known codes: "
+                                 + ", ".join(ORGANIZATIONS))
+            if not targets:
+                raise ValueError(f"the targets of {code} are empty; give at least one")
+        return v
 
     @field_validator("targets")
     @classmethod
@@ -102,9 +118,13 @@ class GenderParameters(ParameterFile):
             ) from exc
         return self.model_copy(update={"parity_band": new})
 
-    def targets_for(self, level: str | None, after_year: int) -> Target | None:
-        """The earliest target covering ``level`` whose year is after ``after_year``."""
-        ahead = [t for t in self.targets.value if t.covers(level) and t.year > after_year]
+    def targets_for(self, level: str | None, after_year: int,
+                    organization: str | None = None) -> Target | None:
+        """The earliest target covering ``level`` whose year is after ``after_year``: among
+        ``organization``'s own targets when it has some, else the system-wide ones."""
+        own = self.organization_targets.value if self.organization_targets else {}
+        targets = own.get(organization or "", self.targets.value)
+        ahead = [t for t in targets if t.covers(level) and t.year > after_year]
         return min(ahead, key=lambda t: t.year) if ahead else None
 
 
