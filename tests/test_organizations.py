@@ -175,6 +175,13 @@ def test_career_counts_per_organization_add_up(system: tuple[Store, Path]) -> No
     n = dict(seps.group_by("organization").agg(pl.col("count").sum()).iter_rows())
     assert sum(n.values()) == a["count"].sum()
     assert n["UNICEF"] > 0 and n["UN"] > n["UNICEF"]
+    # the roster flow (applications) adds up too, and filters alike
+    rost = careers_counts(store, "roster", ["organization"])
+    rost_all = careers_counts(store, "roster", ["gender"])
+    for col in ("count", "total"):
+        assert rost[col].sum() == rost_all[col].sum() > 0
+    rost_who = careers_counts(store, "roster", ["gender"], where=["organization=WHO"])
+    assert rost_who["total"].sum() == rost.filter(pl.col("organization") == "WHO")["total"].sum()
     # the full table and the survival analysis take the filter too
     table = careers(store, "promotion", ["gender"], where=["organization=UN"])
     assert table.height and set(table["gender"]) <= {"F", "M", "X", None}

@@ -16,9 +16,10 @@ TWIN_KEYS = {"view", "title", "description", "lang", "params", "summary", "table
              "notes"}
 #: slug -> (its tables, its filters)
 VIEWS: dict[str, tuple[list[str], set[str]]] = {
-    "funnel": (["stages", "summary", "decomposition"], {"year_from", "year_to", "by", "reference"}),
-    "timelines": (["timelines", "stages"], {"year_from", "year_to", "by"}),
-    "careers": (["flows"], {"flow", "by"}),
+    "funnel": (["stages", "summary", "decomposition"],
+               {"year_from", "year_to", "by", "reference", "organization"}),
+    "timelines": (["timelines", "stages"], {"year_from", "year_to", "by", "organization"}),
+    "careers": (["flows"], {"flow", "by", "organization"}),
 }
 
 

@@ -8,7 +8,7 @@ from parity.core.analytics import careers
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import analytic
+from parity.web.views import analytic, options
 from parity.web.views.analytic import VERDICTS
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
@@ -32,7 +32,8 @@ CHART_GROUPS = 15
 def compute(source: Source, params: Params) -> Data:
     flow = params["flow"] or "promotion"
     dim = params["by"] or "regional_group"
-    return {"flows": analytic.finite(careers.careers(source.backend(), flow, [dim]))}
+    return {"flows": analytic.finite(careers.careers(source.backend(), flow, [dim],
+                                                     where=options.where(params)))}
 
 
 def present(data: Data, params: Params, fmt: Formatter) -> Page:
@@ -121,6 +122,7 @@ VIEW = View(
               default=lambda v: "promotion"),
         Param("by", N_("Break down by"), lambda s: list(BREAKDOWNS), labels=BREAKDOWNS,
               default=lambda v: "regional_group"),
+        options.ORGANIZATION,
     ),
     compute=compute,
     present=present,

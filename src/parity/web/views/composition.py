@@ -35,8 +35,9 @@ def compute(source: Source, params: Params) -> Data:
     dim, scope, entity = params["by"] or "regional_group", params["scope"] or "all", params["entity"]
     as_of = date.fromisoformat(params["as_of"]) if params["as_of"] else None
     by = ["entity", dim] if entity else [dim]
-    snap = composition.composition(backend, by, as_of=as_of, scope=scope)
-    trend = composition.composition_trend(backend, by, scope=scope)
+    where = options.where(params)
+    snap = composition.composition(backend, by, as_of=as_of, scope=scope, where=where)
+    trend = composition.composition_trend(backend, by, scope=scope, where=where)
     if entity:
         snap = snap.filter(pl.col("entity") == entity).drop("share").rename(
             {"share_within": "share"})
@@ -121,6 +122,7 @@ VIEW = View(
         Param("scope", N_("Staff"), lambda s: list(SCOPES), labels=SCOPES,
               default=lambda v: "all"),
         Param("entity", N_("Entity"), options.entities, all_label=N_("All entities")),
+        options.ORGANIZATION,
     ),
     compute=compute,
     present=present,

@@ -10,7 +10,7 @@ from parity.core.analytics.funnel import funnel_report
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import analytic
+from parity.web.views import analytic, options
 from parity.web.views.analytic import STAGES, VERDICTS
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
@@ -35,7 +35,8 @@ def compute(source: Source, params: Params) -> Data:
     y_from, y_to = analytic.years(params)
     dim = params["by"] or "regional_group"
     report = funnel_report(source.backend(), [dim], year_from=y_from, year_to=y_to,
-                           reference=params["reference"] or "others", decompose=True)
+                           reference=params["reference"] or "others", decompose=True,
+                           where=options.where(params))
     summary = report.summary if report.summary is not None else pl.DataFrame()
     decomposition = report.decomposition if report.decomposition is not None else pl.DataFrame()
     return {"stages": analytic.finite(report.stages),
@@ -219,6 +220,7 @@ VIEW = View(
               default=lambda v: "regional_group"),
         Param("reference", N_("Compared with"), lambda s: list(REFERENCES), labels=REFERENCES,
               default=lambda v: "others"),
+        options.ORGANIZATION,
     ),
     compute=compute,
     present=present,

@@ -25,7 +25,8 @@ def compute(source: Source, params: Params) -> Data:
     as_of = date.fromisoformat(params["as_of"]) if params["as_of"] else None
     by = cast(Literal["level", "entity", "field"], params["by"] or "level")
     result = gender.gender_parity(source.backend(), as_of, by=by,
-                                  all_categories=params["scope"] == "all")
+                                  all_categories=params["scope"] == "all",
+                                  where=options.where(params))
     table = result.table.rename({gender.BY_COLUMN[by]: "group"})
     return {"parity": table}
 
@@ -102,6 +103,7 @@ VIEW = View(
               default=lambda v: "level"),
         Param("scope", N_("Staff"), lambda s: list(SCOPES), labels=SCOPES,
               default=lambda v: "professional"),
+        options.ORGANIZATION,
     ),
     compute=compute,
     present=present,

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 from parity.core.analytics import composition
 from parity.core.backend import Backend
-from parity.web.views.base import Source
+from parity.core.model import ORGANIZATIONS
+from parity.web.i18n import N_
+from parity.web.views.base import Param, Params, Source
 
 
 def snapshot_dates(source: Source) -> list[str]:
@@ -37,3 +39,26 @@ def oldest_of_last(n: int) -> object:
     def pick(values: Sequence[str]) -> str | None:
         return values[min(n, len(values)) - 1] if values else None
     return pick
+
+
+def organizations(source: Source) -> list[str]:
+    """Every organization with staff or openings in the store, in the code list's order."""
+    backend = source.backend()
+    found: set[str] = set()
+    for name in ("staff", "openings"):
+        table = backend.table(name)
+        frame = Backend.to_polars(table.select(o=table.organization.cast("string")).distinct())
+        found |= set(frame["o"].drop_nulls().to_list())
+    order = list(ORGANIZATIONS)
+    return sorted(found, key=lambda o: order.index(o) if o in order else len(order))
+
+
+#: The organization filter of the views counting staff or recruitment: none = system-wide.
+ORGANIZATION = Param("organization", N_("Organization"), organizations,
+                     all_label=N_("All organizations"))
+
+
+def where(params: Params) -> list[str]:
+    """The core's ``--where`` filters for the view's organization filter (none when all)."""
+    org = params.get("organization")
+    return [f"organization={org}"] if org else []

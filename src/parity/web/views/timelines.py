@@ -6,7 +6,7 @@ from parity.core.analytics.timelines import TARGET_DAYS, timelines_report
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import analytic
+from parity.web.views import analytic, options
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
 BREAKDOWNS: dict[str, str] = {"entity_type": N_("Field or non-field"), "grade": N_("Grade"),
@@ -22,7 +22,7 @@ def compute(source: Source, params: Params) -> Data:
     y_from, y_to = analytic.years(params)
     dim = params["by"] or "entity_type"
     report = timelines_report(source.backend(), [dim], year_from=y_from, year_to=y_to,
-                              target_days=TARGET_DAYS)
+                              target_days=TARGET_DAYS, where=options.where(params))
     return {"timelines": analytic.finite(report.timelines),
             "stages": analytic.finite(report.stages)}
 
@@ -120,6 +120,7 @@ VIEW = View(
         *analytic.period_params(),
         Param("by", N_("Break down by"), lambda s: list(BREAKDOWNS), labels=BREAKDOWNS,
               default=lambda v: "entity_type"),
+        options.ORGANIZATION,
     ),
     compute=compute,
     present=present,
