@@ -153,7 +153,7 @@ def timelines(store: Store, by: Sequence[str] = (), *, year_from: int | None = N
 
 def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int | None = None,
             year_to: int | None = None, strata: Sequence[str] = (), reference: str = "others",
-            scope: str = "all") -> pl.DataFrame:
+            scope: str = "all", where: Sequence[str] = ()) -> pl.DataFrame:
     """Promotions, reassignments, separations or rosters by group: counts, rates with exact
     intervals, ratios to a reference, exact tests, BH q-values, verdicts (docs/careers.md).
 
@@ -178,12 +178,13 @@ def careers(store: Store, flow: str, by: Sequence[str] = (), *, year_from: int |
     """
     from parity.core.analytics.careers import careers as run
 
-    return run(store, flow, by, year_from, year_to, _strata(strata), reference, scope)
+    return run(store, flow, by, year_from, year_to, _strata(strata), reference, scope, where)
 
 
 def careers_counts(store: Store, flow: str, by: Sequence[str] = (), *,
                    year_from: int | None = None, year_to: int | None = None,
-                   strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
+                   strata: Sequence[str] = (), scope: str = "all",
+                   where: Sequence[str] = ()) -> pl.DataFrame:
     """The count table behind :func:`careers`: events and staff-years at risk (or placements
     and applications, for rosters) by group and outcome.
 
@@ -195,13 +196,13 @@ def careers_counts(store: Store, flow: str, by: Sequence[str] = (), *,
     """
     from parity.core.analytics.careers import careers_counts as run
 
-    return run(store, flow, by, year_from, year_to, _strata(strata), scope)
+    return run(store, flow, by, year_from, year_to, _strata(strata), scope, where)
 
 
 def careers_survival(store: Store, by: Sequence[str] = (), *, year_from: int | None = None,
                      year_to: int | None = None, strata: Sequence[str] = (),
                      reference: str = "others", scope: str = "all", horizon: float = 3.0,
-                     curves: bool = False) -> pl.DataFrame:
+                     curves: bool = False, where: Sequence[str] = ()) -> pl.DataFrame:
     """Time in grade until promotion by group: Kaplan–Meier medians, the share promoted
     within ``horizon`` years, log-rank tests and hazard ratios; with ``curves``, the
     Kaplan–Meier steps instead (docs/careers.md).
@@ -215,23 +216,28 @@ def careers_survival(store: Store, by: Sequence[str] = (), *, year_from: int | N
 
     layers = _strata(strata)
     if curves:
-        return careers_survival_curves(store, by, year_from, year_to, layers, scope)
-    return run(store, by, year_from, year_to, layers, reference, scope, horizon)
+        return careers_survival_curves(store, by, year_from, year_to, layers, scope, where)
+    return run(store, by, year_from, year_to, layers, reference, scope, horizon, where)
 
 
 def composition(store: Store, by: Sequence[str] = (), *, as_of: date | None = None,
                 scope: str = "all", trend: bool = False, yearly: bool = False,
                 year_from: int | None = None, year_to: int | None = None,
-                compare: date | None = None) -> pl.DataFrame:
+                compare: date | None = None, where: Sequence[str] = ()) -> pl.DataFrame:
     """Staff and shares by ``by`` on the snapshot for ``as_of`` (default: the latest); with
     ``trend``, on every snapshot of ``year_from``–``year_to`` (``yearly``: the last of each
-    year); with ``compare``, the change between two snapshots. Fields: docs/workforce.md.
+    year); with ``compare``, the change between two snapshots; ``where`` keeps the staff
+    with the values given, e.g. ``["organization=UNICEF"]`` (docs/organizations.md).
+    Fields: docs/workforce.md.
 
     >>> staff = api.composition(store, ["gender"], scope="professional")
     >>> round(float(staff["share"].sum()), 9)
     1.0
     >>> api.composition(store, ["gender"], trend=True, yearly=True).columns[:2]
     ['snapshot_date', 'gender']
+    >>> un = api.composition(store, ["gender"], where=["organization=UN"])
+    >>> int(un["staff"].sum()) == int(api.composition(store, ["gender"])["staff"].sum())
+    True
     """
     from parity.core.analytics import composition as comp
 
@@ -240,13 +246,13 @@ def composition(store: Store, by: Sequence[str] = (), *, as_of: date | None = No
             raise UserInputError("trend and compare cannot be combined.",
                                  "Ask for the trend or for the comparison of two snapshots.")
         return comp.composition_change(store, list(by), compare=compare, as_of=as_of,
-                                       scope=scope)
+                                       scope=scope, where=where)
     if trend or yearly or year_from is not None or year_to is not None:
         start = date(year_from, 1, 1) if year_from is not None else None
         end = date(year_to, 12, 31) if year_to is not None else as_of
         return comp.composition_trend(store, list(by), scope=scope, date_from=start,
-                                      date_to=end, yearly=yearly)
-    return comp.composition(store, list(by), as_of=as_of, scope=scope)
+                                      date_to=end, yearly=yearly, where=where)
+    return comp.composition(store, list(by), as_of=as_of, scope=scope, where=where)
 
 
 def ranges(store: Store, *, as_of: date | None = None,
@@ -269,8 +275,8 @@ def ranges(store: Store, *, as_of: date | None = None,
 
 
 def gender(store: Store, by: Sequence[str] = ("level",), *, as_of: date | None = None,
-           all_categories: bool = False) -> pl.DataFrame:
-    """Women's share by ``by`` (one of level, entity or field) against the parity band, with
+           all_categories: bool = False, where: Sequence[str] = ()) -> pl.DataFrame:
+    """Women's share by ``by`` (one of level, entity, field or organization) against the parity band, with
     the entrant share needed to reach parity (docs/workforce.md). Professional and higher
     staff unless ``all_categories``.
 
@@ -285,7 +291,7 @@ def gender(store: Store, by: Sequence[str] = ("level",), *, as_of: date | None =
         raise UserInputError("Gender parity is broken down by one dimension at a time.",
                              "Give by=['level'], ['entity'] or ['field'].")
     return gender_parity(store, as_of=as_of, by=names[0],  # type: ignore[arg-type]
-                         all_categories=all_categories).table
+                         all_categories=all_categories, where=where).table
 
 
 def projection(store: Store, scenario: str | Path | None = None, *, years: int = 10,

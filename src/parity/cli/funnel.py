@@ -142,7 +142,8 @@ def funnel(
     by: Annotated[list[str], typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, education_region, "
         "internal, grade, level_band, category, job_family, entity, entity_type, "
-        "posting_type, year, or a self-identification dimension (analysts). Repeat (or "
+        "organization, posting_type, year, or a self-identification dimension (analysts). "
+        "Repeat (or "
         "separate with commas) for intersections.")],
     db: DbOption = None,
     strata: Annotated[str | None, typer.Option(
@@ -196,7 +197,8 @@ def funnel(
 def timelines(
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Opening dimension(s): entity_type (field/non-field), grade, year, "
-        "level_band, category, entity, job_family, posting_type, selection_month, "
+        "level_band, category, entity, organization, job_family, posting_type, "
+        "selection_month, "
         "selection_year (of the opening's first selection).")] = None,
     db: DbOption = None,
     year_from: FromOption = None,
