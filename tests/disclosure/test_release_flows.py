@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 from babel.messages.pofile import read_po
 
-from parity.core.analytics.careers import yearly_event_counts
+from parity.core.analytics.careers import careers, yearly_event_counts
 from parity.core.analytics.timelines import selection_counts
 from parity.core.backend import Backend
 from parity.core.disclosure import CATALOG, DisclosurePolicy
@@ -201,3 +201,19 @@ def test_published_view_labels_the_new_tables_in_six_languages(
                 (table, _about) = page.tables
                 assert table.title == title
                 assert [c.label for c in table.columns[2:2 + len(words)]] == words
+
+
+def test_yearly_events_add_up_to_the_careers_analysis(releases: tuple[Path, list[Path]]
+                                                      ) -> None:
+    db, _ = releases
+    with open_store(db, read_only=True) as store:
+        for flow, columns in FLOW_COUNTS.items():
+            yearly = yearly_event_counts(store, flow, ["regional_group"])
+            whole = careers(store, flow, ["regional_group"])
+            for outcome in columns.values():
+                summed = yearly.filter(pl.col("outcome") == outcome).group_by(
+                    "regional_group").agg(pl.col("count").sum())
+                got = dict(summed.iter_rows())
+                want = dict(whole.filter(pl.col("outcome") == outcome)
+                            .select("regional_group", "count").iter_rows())
+                assert got == want, (flow, outcome)
