@@ -234,7 +234,7 @@ def gender(
         print_table(frame.select(
             key, "staff", "women_share", "ci_lower", "ci_upper", "band_status", "target_year",
             "exit_rate", "entrant_women_share", "required_entrant_share", "parity_year",
-            "p_in_band_at_target"),
+            "p_in_band_year", "p_in_band_at_target"),
             title=title)
         for note in result.notes:
             table_console().print(f"Note: {note}", highlight=False)

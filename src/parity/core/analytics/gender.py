@@ -164,9 +164,11 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     unknown, women_share (of staff with a recorded gender), ci_lower, ci_upper,
     band_lower, band_upper, band_status, ci_vs_band, target_year, years_to_target,
     exit_rate, entrants, entrant_women_share, target_share, required_entrant_share,
-    required_feasible, parity_year, p_in_band_at_target, max_p_in_band. Flows are
-    measured over the ``period_months`` before the snapshot (see the module docstring;
-    ``flow_from`` is where they start). The last three columns come from the projection
+    required_feasible, parity_year, p_in_band_year, p_in_band_at_target, max_p_in_band.
+    Flows are measured over the ``period_months`` before the snapshot (see the module
+    docstring; ``flow_from`` is where they start). The last four columns come from the
+    projection (the chance of being within the band in ``p_in_band_year``, the target year
+    within the horizon)
     (``projection_runs``, ``projection_seed`` and ``projection_years``, by default those of
     ``parity project``); they are null by entity, which the projection does not model.
     See docs/workforce.md.
@@ -210,6 +212,7 @@ def _with_parity_year(backend: Backend, table: pl.DataFrame, cur: date, column: 
     from parity.core.projection import parity_year as py
 
     empty = table.with_columns(pl.lit(None, pl.Int64).alias("parity_year"),
+                               pl.lit(None, pl.Int64).alias("p_in_band_year"),
                                pl.lit(None, pl.Float64).alias("p_in_band_at_target"),
                                pl.lit(None, pl.Float64).alias("max_p_in_band"))
     if column not in ("level_band", "entity_type"):
@@ -224,8 +227,9 @@ def _with_parity_year(backend: Backend, table: pl.DataFrame, cur: date, column: 
     except ParityError as exc:
         return empty, [f"The parity year needs a projection from {cur.year}, which cannot "
                        f"run here: {exc}"]
-    keep = projected.table.select("group", "parity_year", "p_in_band_at_target",
-                                  "max_p_in_band").rename({"group": column})
+    keep = projected.table.select(
+        "group", "parity_year", pl.col("evaluated_year").alias("p_in_band_year"),
+        "p_in_band_at_target", "max_p_in_band").rename({"group": column})
     joined = table.join(keep, on=column, how="left", maintain_order="left")
     return joined, list(projected.notes)
 

@@ -73,9 +73,9 @@ def projected_parity(source: object, snapshot: date, lower: float, upper: float,
     """Project the staff of ``snapshot``'s year (the baseline scenario, as ``parity
     project`` does) and give, per group of ``by`` (``level_band`` or ``entity_type``;
     ``Total`` for all), ``parity_year`` (:func:`first_likely_year`), ``evaluated_year``
-    (the group's target year), ``p_in_band_at_target`` and
-    ``max_p_in_band`` over the horizon. A target year outside the horizon is not evaluated
-    (null)."""
+    (the group's target year, within the horizon), ``p_in_band_at_target`` and
+    ``max_p_in_band`` over the horizon. A target year beyond the horizon is evaluated in
+    the horizon's last year, as the projection's ``targets`` table does."""
     from parity.core.projection.project import prepare, run
     from parity.core.projection.scenario import BASELINE
     from parity.core.projection.summarize import ALL_LEVELS, level_counts, shares
@@ -101,7 +101,7 @@ def projected_parity(source: object, snapshot: date, lower: float, upper: float,
     rows = []
     for i, name in enumerate(names):
         target = target_years.get(name)
-        evaluated = target if target is not None and year_list[0] <= target <= last else None
+        evaluated = None if target is None else min(max(target, year_list[0]), last)
         rows.append({
             "group": name,
             "parity_year": first_likely_year(year_list, chance[:, i]),

@@ -59,7 +59,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
             line += " " + _("Target year: %(year)s.", year=str(r["target_year"]))
         if r.get("max_p_in_band") is not None:
             line += " " + projections.parity_outlook(
-                fmt, r["target_year"], r["p_in_band_at_target"], r["parity_year"],
+                fmt, r["p_in_band_year"], r["p_in_band_at_target"], r["parity_year"],
                 r["max_p_in_band"])
         lines.append(line)
     shown = table.with_columns(
