@@ -107,10 +107,15 @@ def _group_values(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 
 def flow_frame(backend: Backend, flow: str, by: str) -> pl.DataFrame:
     """The careers analysis's yearly events of ``flow`` by ``by``, one column per published
-    count (computed once per backend)."""
-    key = f"catalog_flows:{flow}:{by}"
+    count (the events by regional group and gender are read once per backend and added up
+    over the other dimension)."""
+    both = f"catalog_flows:{flow}"
+    if both not in backend.memo:  # one careers query per flow serves both tables
+        backend.memo[both] = yearly_event_counts(backend, flow, list(GROUPS))
+    key = f"{both}:{by}"
     if key not in backend.memo:
-        events = yearly_event_counts(backend, flow, [by])
+        events = backend.memo[both]
+        assert isinstance(events, pl.DataFrame)
         columns = FLOW_COUNTS[flow]
         wide = (_group_values(events, by)
                 .filter(pl.col("outcome").is_in(list(columns.values())))
