@@ -119,7 +119,7 @@ def test_gender_json_keys_and_table(runs: Runs) -> None:
         "women_share", "ci_lower", "ci_upper", "band_lower", "band_upper", "band_status",
         "ci_vs_band", "target_year", "years_to_target", "exit_rate", "entrants",
         "entrant_women_share", "target_share", "required_entrant_share", "required_feasible",
-        "parity_year"]
+        "parity_year", "p_in_band_year", "p_in_band_at_target", "max_p_in_band"]
     assert rows[-1]["level_band"] == "Total"
     table = runs["gender_table"]
     assert table.returncode == 0 and "Women's share by entity" in table.stdout

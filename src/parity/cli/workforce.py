@@ -207,11 +207,15 @@ def gender(
         "--all-categories/--professional-only",
         help="Include FS, NO and GS staff (default: P and higher).")] = False,
     where: WhereOption = None,
+    runs: Annotated[int, typer.Option(
+        help="Monte Carlo runs of the projection the parity year rests on (as parity project).",
+        min=1, max=100_000)] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed of that projection.")] = 0,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
     """Women's share by level, entity or field against the parity band and target dates,
-    with the entrant mix needed to get there."""
+    with the entrant mix needed to get there and the projected parity year."""
     from parity.core.analytics.gender import gender_parity
     from parity.core.params import load_gender_parameters
     from parity.core.store import open_store
@@ -221,7 +225,8 @@ def gender(
     with open_store(settings.db, read_only=True) as store:
         result = gender_parity(store, as_of=_day(as_of), by=by,  # type: ignore[arg-type]
                                params=parameters, all_categories=all_categories,
-                               where=where or [])
+                               where=where or [],
+                               projection_runs=runs, projection_seed=seed)
         as_of_data = data_as_of(store)
     flows = f" (flows {result.flow_from} → {result.snapshot_date})" if result.flow_from else ""
     title = (f"Women's share by {by} on {result.snapshot_date}, parity band "
@@ -232,14 +237,16 @@ def gender(
         "by": by, "as_of": _day(as_of), "snapshot_date": result.snapshot_date,
         "flow_from": result.flow_from, "band_lower": parameters.parity_band.lower,
         "band_upper": parameters.parity_band.upper, "all_categories": all_categories,
-        "parameters_origin": parameters.origin, "where": where or []}
+        "parameters_origin": parameters.origin, "where": where or [], "runs": runs,
+        "seed": seed}
     answer = Result(title, options, {"gender": frame}, list(result.notes), as_of_data)
 
     def show() -> None:
         key = frame.columns[1]
         print_table(frame.select(
             key, "staff", "women_share", "ci_lower", "ci_upper", "band_status", "target_year",
-            "exit_rate", "entrant_women_share", "required_entrant_share", "parity_year"),
+            "exit_rate", "entrant_women_share", "required_entrant_share", "parity_year",
+            "p_in_band_year", "p_in_band_at_target"),
             title=title)
         for note in result.notes:
             table_console().print(f"Note: {note}", highlight=False)

@@ -163,6 +163,24 @@ def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
                            [*dims, *layers], where, _command(flow), ("count", "staff_years"))
 
 
+def yearly_event_counts(source: Backend | Store, flow: str, by: Sequence[str],
+                        scope: str = "all") -> pl.DataFrame:
+    """Events of a rate flow per calendar year (of the event date) and group: ``year``, the
+    dimensions of ``by``, ``outcome`` and ``count``, over the whole period the snapshots
+    cover. The monthly counts of :func:`careers_counts` by ``event_month``, added up by
+    year (outcomes without an event date, such as duty-station moves, are not given)."""
+    flow = check_flow(flow)
+    if flow == "roster":
+        raise UserInputError("The roster flow has no event dates, so it has no yearly events.",
+                             "Use --flow promotion, reassignment or separation.")
+    dims = ce.dimension_names(list(by), "careers")
+    counts = careers_counts(source, flow, [ce.EVENT_MONTH, *dims], scope=scope)
+    return (counts.filter(pl.col(ce.EVENT_MONTH).is_not_null())
+            .with_columns(pl.col(ce.EVENT_MONTH).str.slice(0, 4).alias("year"))
+            .group_by(["year", *dims, "outcome"]).agg(pl.col("count").sum())
+            .sort(["year", *dims, "outcome"], nulls_last=True))
+
+
 def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
             year_from: int | None = None, year_to: int | None = None,
             strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,

@@ -18,11 +18,16 @@ before), and persons are matched by id between it and the as-of snapshot: a pers
 group then and not now is an exit; one in it now and not then is an entrant. The exit
 rate is annualised over the actual span between the two snapshots,
 1 − (1 − exits/stock)^(1/years).
+
+The parity year (by level or by field) is not a flow-balance figure: it is the projection's
+answer, :func:`parity.core.projection.parity_year.first_likely_year` over the baseline
+projection from the snapshot's year (the first year from which the chance of being within
+the band is at least one half in every later year of the horizon), so ``parity gender`` and
+``parity project`` give the same year.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -75,27 +80,6 @@ def required_entrant_share(w0: npt.ArrayLike, r: npt.ArrayLike, years: npt.Array
 def share_after(w0: float, h: float, r: float, years: float) -> float:
     """Women's share after ``years`` years at entrant share h: h + (w0 − h)(1 − r)^t."""
     return h + (w0 - h) * (1.0 - r) ** years
-
-
-def years_to_band(w0: float, h: float, r: float, lower: float, upper: float) -> int | None:
-    """Whole years until the share reaches [lower, upper] at entrant share h; None if never.
-
-    0 when it already is inside. Solves (1 − r)^t = (edge − h)/(w0 − h) for the edge the
-    share faces and rounds t up: the share reaches the band during that year. (When h lies
-    beyond the far edge the share passes through the band and, at a high replacement
-    rate, may already be past it at the end of the year.)
-    """
-    if lower <= w0 <= upper:
-        return 0
-    if not (0.0 < r <= 1.0) or math.isnan(h):
-        return None
-    edge = lower if w0 < lower else upper
-    if (w0 < lower and h <= lower) or (w0 > upper and h >= upper):
-        return None
-    if r == 1.0:
-        return 1
-    t = math.log((edge - h) / (w0 - h)) / math.log(1.0 - r)
-    return max(1, math.ceil(t - 1e-9))
 
 
 @dataclass(frozen=True)
@@ -177,7 +161,9 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
                   params: GenderParameters | None = None,
                   all_categories: bool = False,
                   period_months: int = FLOW_MONTHS,
-                  where: Sequence[str | Filter] = ()) -> GenderParityResult:
+                  where: Sequence[str | Filter] = (), projection_runs: int | None = None,
+                  projection_seed: int | None = None,
+                  projection_years: int | None = None) -> GenderParityResult:
     """Women's share by level band, entity or field/non-field on the snapshot for ``as_of``.
 
     Staff in the Professional and higher categories unless ``all_categories``. Columns:
@@ -185,9 +171,14 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
     unknown, women_share (of staff with a recorded gender), ci_lower, ci_upper,
     band_lower, band_upper, band_status, ci_vs_band, target_year, years_to_target,
     exit_rate, entrants, entrant_women_share, target_share, required_entrant_share,
-    required_feasible, parity_year. Flows are measured over the ``period_months`` before
-    the snapshot (see the module docstring; ``flow_from`` is where they start). See
-    docs/workforce.md.
+    required_feasible, parity_year, p_in_band_year, p_in_band_at_target, max_p_in_band.
+    Flows are measured over the ``period_months`` before the snapshot (see the module
+    docstring; ``flow_from`` is where they start). The last four columns come from the
+    projection (the chance of being within the band in ``p_in_band_year``, the target year
+    within the horizon)
+    (``projection_runs``, ``projection_seed`` and ``projection_years``, by default those of
+    ``parity project``); they are null by entity, which the projection does not model.
+    See docs/workforce.md.
     """
     column = resolve([by], "gender", split=False)[0]
     params = params or load_gender_parameters()
@@ -219,7 +210,39 @@ def gender_parity(source: Backend | Store, as_of: date | None = None, by: str = 
         notes.append(f"Entrant and exit rates need an earlier snapshot than {cur}; the store "
                      "has none, so the required entrant share and parity year are not given.")
     table = _assemble(stock, flows, cur, prev, column, params, one[0] if one else None)
-    return GenderParityResult(cur, prev, by, params, table, tuple(notes))
+    table, more = _with_parity_year(backend, table, cur, column, params, all_categories,
+                                    projection_runs, projection_seed, projection_years)
+    return GenderParityResult(cur, prev, by, params, table, (*notes, *more))
+
+
+def _with_parity_year(backend: Backend, table: pl.DataFrame, cur: date, column: str,
+                      params: GenderParameters, all_categories: bool, runs: int | None,
+                      seed: int | None, years: int | None) -> tuple[pl.DataFrame, list[str]]:
+    """Join the projection's parity year and the chances it rests on to each group."""
+    from parity.core.errors import ParityError
+    from parity.core.projection import parity_year as py
+
+    empty = table.with_columns(pl.lit(None, pl.Int64).alias("parity_year"),
+                               pl.lit(None, pl.Int64).alias("p_in_band_year"),
+                               pl.lit(None, pl.Float64).alias("p_in_band_at_target"),
+                               pl.lit(None, pl.Float64).alias("max_p_in_band"))
+    if column not in ("level_band", "entity_type"):
+        return empty, ["The parity year comes from the projection, which models levels and "
+                       "field or non-field staff, not entities: it is not given by entity."]
+    targets = dict(zip(table[column].to_list(), table["target_year"].to_list(), strict=True))
+    try:
+        projected = py.projected_parity(
+            backend, cur, params.parity_band.lower, params.parity_band.upper, column, targets,
+            all_categories, years or py.YEARS, runs or py.RUNS,
+            py.SEED if seed is None else seed)
+    except ParityError as exc:
+        return empty, [f"The parity year needs a projection from {cur.year}, which cannot "
+                       f"run here: {exc}"]
+    keep = projected.table.select(
+        "group", "parity_year", pl.col("evaluated_year").alias("p_in_band_year"),
+        "p_in_band_at_target", "max_p_in_band").rename({"group": column})
+    joined = table.join(keep, on=column, how="left", maintain_order="left")
+    return joined, list(projected.notes)
 
 
 def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | None,
@@ -274,14 +297,8 @@ def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | 
         frame["exit_rate"].to_numpy(allow_copy=True).astype(np.float64),
         frame["years_to_target"].to_numpy(allow_copy=True).astype(np.float64),
         frame["target_share"].to_numpy(allow_copy=True).astype(np.float64))
-    parity_years = [
-        None if (n := years_to_band(w, h, r, band_lo, band_hi)) is None else cur.year + n
-        for w, h, r in zip(*(_floats(frame[c]) for c in
-                             ("women_share", "entrant_women_share", "exit_rate")), strict=True)
-    ]
     frame = frame.with_columns(
         pl.Series("required_entrant_share", req).fill_nan(None),
-        pl.Series("parity_year", parity_years, dtype=pl.Int64),
     ).with_columns(
         pl.col("required_entrant_share").is_between(0.0, 1.0).alias("required_feasible"),
         pl.lit(cur).alias("snapshot_date"),
@@ -296,9 +313,5 @@ def _assemble(stock: pl.DataFrame, flows: pl.DataFrame, cur: date, prev: date | 
         "snapshot_date", column, "staff", "women", "men", "other", "unknown", "women_share",
         "ci_lower", "ci_upper", "band_lower", "band_upper", "band_status", "ci_vs_band",
         "target_year", "years_to_target", "exit_rate", "entrants", "entrant_women_share",
-        "target_share", "required_entrant_share", "required_feasible", "parity_year",
+        "target_share", "required_entrant_share", "required_feasible",
     )
-
-
-def _floats(series: pl.Series) -> list[float]:
-    return [float("nan") if v is None else float(v) for v in series.to_list()]

@@ -172,6 +172,45 @@ def timelines_report(
                            tuple(str(f) for f in filters))
 
 
+#: Applicant dimensions :func:`selection_counts` groups selections by.
+SELECTION_GROUPS: tuple[str, ...] = ("regional_group", "gender")
+
+
+def selection_counts(source: Store | Backend, by: str, *,
+                     posting_types: Sequence[str] = ("position_specific",),
+                     target_days: int = TARGET_DAYS) -> pl.DataFrame:
+    """Selections per year of selection and group of the selected applicant, and how many
+    were made within ``target_days`` of the posting (seed 001 §29): ``selection_year``,
+    ``by`` (the regional group of the applicant's nationality, or the recorded gender code;
+    null when unknown), ``selections`` and ``within_target``. A selection is a selected
+    application of an opening of ``posting_types`` (the default scope of the timelines);
+    its days from posting are the selection date minus the posting date, as in
+    :func:`timelines_report` for an opening's first selection."""
+    if by not in SELECTION_GROUPS:
+        raise UserInputError(f"Selections cannot be grouped by {by}.",
+                             f"Use one of: {', '.join(SELECTION_GROUPS)}.")
+    backend = source if isinstance(source, Backend) else Backend.from_store(source)
+    apps, openings = backend.table("applications"), backend.table("openings")
+    a = apps.filter(apps.selected_date.notnull())
+    o = openings.filter(openings.posting_type.cast("string").isin(list(posting_types)))
+    j = a.join(o.select(oid=o.opening_id, posted=o.posted_date), a.opening_id == o.opening_id)
+    if by == "regional_group":
+        regions = backend.table("ref_country_regions")
+        j = j.left_join(regions, j.nationality.cast("string") == regions.iso3)
+        group = j.regional_group.cast("string")
+    else:
+        group = j.gender.cast("string")
+    rows = execute(backend, j.select(selected=j.selected_date, posted=j.posted,
+                                     group=group))
+    return (rows.with_columns(pl.col("selected").dt.year().cast(pl.Utf8).alias("selection_year"),
+                              (_days(pl.col("selected"), pl.col("posted")) <= target_days)
+                              .alias("_in"))
+            .group_by("selection_year", "group")
+            .agg(pl.len().cast(pl.Int64).alias("selections"),
+                 pl.col("_in").sum().cast(pl.Int64).alias("within_target"))
+            .rename({"group": by}).sort(["selection_year", by], nulls_last=True))
+
+
 def _select(frame: pl.DataFrame, dims: Sequence[str], filters: Sequence[Filter],
             types: dict[str, str], year_from: int | None, year_to: int | None) -> pl.DataFrame:
     if year_from is not None:

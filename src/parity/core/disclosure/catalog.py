@@ -315,3 +315,7 @@ for _p in (
     Provider(ENTITY_FUNNEL, _entity_funnel, scope="entity"),
 ):
     register(_p)
+
+# The all-staff career and timeline tables register themselves (they need the providers
+# above); importing the catalog always brings them.
+from parity.core.disclosure import catalog_flows as catalog_flows  # noqa: E402

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import polars as pl
 
 from parity.core.params import load_gender_parameters
+from parity.core.projection.parity_year import first_likely_year, in_band, p_in_band
 from parity.core.projection.recruitment import (
     GROUPS,
     NO_RANGE,
@@ -85,7 +86,7 @@ def levels_table(out: SimulationOutput) -> pl.DataFrame:
     levels, staff, women, known = level_counts(out)
     share = shares(women, known)
     lo, hi = band(out)
-    inband = ((share >= lo - 1e-12) & (share <= hi + 1e-12)).mean(0)
+    inband = p_in_band(share, lo, hi)
     q = {p: _q(share, p) for p in (0.05, 0.10, 0.5, 0.90, 0.95)}
     rows = []
     for t, year in enumerate(out.inputs.years):
@@ -127,23 +128,12 @@ def _first_year(mask: npt.NDArray[np.bool_], years: list[int]) -> list[int | Non
     return [years[i] if h else None for i, h in zip(first, hit, strict=True)]
 
 
-def first_likely_year(years: list[int], p_in_band: FloatArray) -> int | None:
-    """The first year from which the level is within the parity band with probability at
-    least 1/2 in that year and every later year of the horizon ("likely within the band
-    from"); None when no such year exists. A level whose chance rises above 1/2 and falls
-    back below it later is not called likely from the earlier year."""
-    for k, year in enumerate(years):
-        if bool(np.all(p_in_band[k:] >= 0.5)):
-            return year
-    return None
-
-
 def targets_table(out: SimulationOutput) -> pl.DataFrame:
     """Per level: the target year, P(in band) then, when the band is likely reached."""
     levels, _, women, known = level_counts(out)
     share = shares(women, known)
     lo, hi = band(out)
-    inside = (share >= lo - 1e-12) & (share <= hi + 1e-12)
+    inside = in_band(share, lo, hi)
     years = out.inputs.years
     rows = []
     for li, level in enumerate(levels):

@@ -11,7 +11,7 @@ from parity.core.analytics import gender
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import options
+from parity.web.views import options, projections
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
 BREAKDOWNS = {"level": N_("Level"), "entity": N_("Entity"), "field": N_("Field or non-field")}
@@ -24,9 +24,13 @@ GROUP_NAMES = {gender.TOTAL: N_("Total"), "field": N_("Field"), "non-field": N_(
 def compute(source: Source, params: Params) -> Data:
     as_of = date.fromisoformat(params["as_of"]) if params["as_of"] else None
     by = cast(Literal["level", "entity", "field"], params["by"] or "level")
+    # the parity year rests on the same projection as the projections view shows
     result = gender.gender_parity(source.backend(), as_of, by=by,
                                   all_categories=params["scope"] == "all",
-                                  where=options.where(params))
+                                  where=options.where(params),
+                                  projection_runs=projections.RUNS,
+                                  projection_seed=projections.SEED,
+                                  projection_years=projections.YEARS)
     table = result.table.rename({gender.BY_COLUMN[by]: "group"})
     return {"parity": table}
 
@@ -54,6 +58,10 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                  staff=fmt.integer(r["staff"]), status=status)
         if r["target_year"] is not None and r["band_status"] != "within":
             line += " " + _("Target year: %(year)s.", year=str(r["target_year"]))
+        if r.get("max_p_in_band") is not None:
+            line += " " + projections.parity_outlook(
+                fmt, r["p_in_band_year"], r["p_in_band_at_target"], r["parity_year"],
+                r["max_p_in_band"])
         lines.append(line)
     shown = table.with_columns(
         pl.col("group").map_elements(lambda g: _group(fmt, g), return_dtype=pl.Utf8).alias("group_label"),
@@ -81,7 +89,8 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
             Column("status_label", N_("Against the band")),
             Column("target_year", N_("Target year")),
             Column("required_entrant_share", N_("Women's share of entrants needed"), "share"),
-            Column("parity_year", N_("Projected parity year"))]
+            Column("p_in_band_at_target", N_("Chance of being within the band"), "share"),
+            Column("parity_year", N_("Likely within the band from"))]
     return Page(
         summary=lines,
         tables=[Table("parity", _("Women's share against the parity band"), cols, shown)],

@@ -95,18 +95,29 @@ def _sentences(data: Data, name: str, fmt: Formatter) -> list[str]:
                  level=_level(fmt, r["level"]), share=fmt.percent(r["share_at_target"]),
                  year=str(r["evaluated_year"]), low=fmt.percent(r["share_p05"]),
                  high=fmt.percent(r["share_p95"]))
-        line += " " + _("Chance of being within the parity band in %(year)s: %(chance)s.",
-                        year=str(r["evaluated_year"]), chance=fmt.percent(r["p_in_band_at_target"], 0))
-        # "likely" only where every later year has a chance of at least one half
-        if r["first_likely_year"] is not None:
-            line += " " + _("Likely within the parity band from %(year)s.",
-                            year=str(r["first_likely_year"]))
-        elif (r.get("max_p_in_band") or 0.0) >= 0.5:
-            line += " " + _("Not likely to stay within the parity band in the horizon.")
-        else:
-            line += " " + _("Not likely within the parity band in the horizon.")
+        line += " " + parity_outlook(fmt, r["evaluated_year"], r["p_in_band_at_target"],
+                                     r["first_likely_year"], r.get("max_p_in_band"))
         lines.append(line)
     return lines
+
+
+def parity_outlook(fmt: Formatter, year: object, chance: float | None,
+                   first_likely: object, max_chance: float | None) -> str:
+    """The chance of being within the band in ``year``, then whether the level is likely
+    within it from a year on (parity.core.projection.parity_year.first_likely_year):
+    "likely" only where that year and every later one have a chance of one half or more."""
+    _ = fmt._
+    parts = []
+    if chance is not None and year is not None:
+        parts.append(_("Chance of being within the parity band in %(year)s: %(chance)s.",
+                       year=str(year), chance=fmt.percent(chance, 0)))
+    if first_likely is not None:
+        parts.append(_("Likely within the parity band from %(year)s.", year=str(first_likely)))
+    elif (max_chance or 0.0) >= 0.5:
+        parts.append(_("Not likely to stay within the parity band in the horizon."))
+    else:
+        parts.append(_("Not likely within the parity band in the horizon."))
+    return " ".join(parts)
 
 
 def present(data: Data, params: Params, fmt: Formatter) -> Page:

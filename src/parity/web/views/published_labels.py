@@ -22,6 +22,15 @@ TABLE_TITLES: dict[str, str] = {
         "Nationals of each Member State in posts subject to geographical distribution"),
     "own_nationals_by_level_gender": N_("Your nationals by level and gender"),
     "own_entity_by_level_gender": N_("Your entity's staff by level and gender"),
+    "promotions_by_regional_group": N_("Promotions by regional group"),
+    "promotions_by_gender": N_("Promotions by gender"),
+    "reassignments_by_regional_group": N_("Reassignments by regional group"),
+    "reassignments_by_gender": N_("Reassignments by gender"),
+    "separations_by_regional_group": N_("Separations by regional group"),
+    "separations_by_gender": N_("Separations by gender"),
+    "selection_timelines_by_regional_group": N_(
+        "Selections within 120 days of posting by regional group"),
+    "selection_timelines_by_gender": N_("Selections within 120 days of posting by gender"),
 }
 #: The same titles keyed by their English text (as written in release manifests).
 TITLES: dict[str, str] = {title: title for title in TABLE_TITLES.values()}
@@ -36,6 +45,10 @@ COUNTS: dict[str, str] = {
     "received": N_("Received"), "screened": N_("Screened"), "assessed": N_("Assessed"),
     "interviewed": N_("Interviewed"), "recommended": N_("Recommended"), "selected": N_("Selected"),
     "rostered": N_("Rostered"), "staff": N_("Staff"), "respondents": N_("Respondents"),
+    "promotions": N_("Promotions"), "reassignments": N_("Reassignments"),
+    "between_entities": N_("Between entities"), "retirements": N_("Retirements"),
+    "other_separations": N_("Other separations"), "selections": N_("Selections"),
+    "selections_within_120_days": N_("Selections within 120 days"),
 }
 VALUE_KINDS: dict[str, str] = {"regional_group": "group", "gender": "gender",
                                "nationality": "country", "category": "category"}
