@@ -28,16 +28,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from parity.core.disclosure.auditor import link
-from parity.core.disclosure.policy import DisclosurePolicy, release_audience
-from parity.core.disclosure.suppression import primary_cells, protect
-from parity.core.disclosure.tables import ALL, CountTable, Expanded, TableSpec, expand
 from parity.core.errors import UserInputError
 from parity.core.reports.document import Document, Table
-from parity.core.store import Store
+
+if TYPE_CHECKING:  # the disclosure component is imported only for protected audiences
+    from parity.core.disclosure.policy import DisclosurePolicy
+    from parity.core.disclosure.tables import TableSpec
+    from parity.core.store import Store
 
 ANALYST = "analyst"
 
@@ -52,6 +53,8 @@ def parse(audience: str) -> object | None:
     """The disclosure audience of ``audience`` (None for the analyst)."""
     if audience == ANALYST:
         return None
+    from parity.core.disclosure.policy import release_audience
+
     role, _, scope = audience.partition(":")
     try:
         return release_audience(role, nationality=scope or None if role == "member_state"
@@ -64,6 +67,8 @@ def parse(audience: str) -> object | None:
 
 
 def _spec(table: Table, universe: str) -> TableSpec:
+    from parity.core.disclosure.tables import TableSpec
+
     dim = next(iter(table.dimensions))
     return TableSpec(name=table.key, title=table.key, description="", universe=universe,
                      dims=(dim,), counts=tuple(table.counts), additive=(dim,),
@@ -74,6 +79,10 @@ def protect_counts(tables: Sequence[Table], universe: str, policy: DisclosurePol
                    ) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int | None]]]:
     """Each count table's frame with its hidden counts null, and each table's margins
     (count column → total, None when hidden)."""
+    from parity.core.disclosure.auditor import link
+    from parity.core.disclosure.suppression import primary_cells, protect
+    from parity.core.disclosure.tables import ALL, CountTable, Expanded, expand
+
     expanded: list[Expanded] = []
     for t in tables:
         dim = next(iter(t.dimensions))
@@ -130,6 +139,8 @@ def for_audience(store: Store, document: Document, audience: str,
     target = parse(audience)
     if target is None:
         return document
+    from parity.core.disclosure.policy import DisclosurePolicy
+
     policy = policy or DisclosurePolicy()
     count_tables = [t for s in document.sections for t in s.tables if t.counts]
     universe = f"report:{document.kind}:" + ",".join(
