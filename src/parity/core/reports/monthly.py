@@ -196,7 +196,7 @@ def _selection_section(dim: str, frame: pl.DataFrame, month: Month) -> Section:
     table = Table(key, Phrase(TITLES[dim]), frame, columns, dimensions={dim: dim},
                   shares=tuple(SHARES), counts=tuple(PERIODS),
                   count_shares={p: f"{p}_share" for p in PERIODS},
-                  order=(("year_to_date", "month"),))
+                  cumulative={"year_to_date": "month"})
     charts = () if dim == "entity" else (
         Chart(f"{key}_chart", Phrase(N_("Selections in {month}"), {"month": month}), key,
               "bar", dim, "month"),)
