@@ -57,12 +57,10 @@ def _table(table: Table, words: Words, ident: str) -> str:
         cells = []
         for j, c in enumerate(cols):
             text = escape(words.cell(table, c, row[c]))
-            is_number = not (c in table.dimensions or c in table.labels) and isinstance(
-                row[c], int | float)
             if j == 0:
                 cells.append(f'<th scope="row">{text}</th>')
             else:
-                cells.append(f'<td class="n">{text}</td>' if is_number else f"<td>{text}</td>")
+                cells.append(f'<td class="n">{text}</td>' if c in numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = f"<p>{escape(words.phrase(table.note))}</p>" if table.note else ""
     return (f'<table id="{ident}"><caption>{escape(words.phrase(table.title))}</caption>'
