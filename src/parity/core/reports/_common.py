@@ -1,0 +1,85 @@
+"""What the composition, scorecard and Member State builders share: the audience, the
+released tables a non-analyst audience reads, the years of a five-year trend and the
+table of staff and shares by one dimension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import polars as pl
+
+from parity.core.analytics.composition import as_backend, snapshot_dates
+from parity.core.backend import Backend
+from parity.core.dimensions import registry
+from parity.core.disclosure import Actor, Audience, build_release, release_audience
+from parity.core.disclosure.tables import ALL
+from parity.core.errors import UserInputError
+from parity.core.output import DataAsOf
+from parity.core.output.result import data_as_of
+from parity.core.reports.document import Phrase, Table
+from parity.core.store import Store
+
+ANALYST = "analyst"
+#: How many calendar years a trend covers (the latest year-end snapshot and four before).
+TREND_YEARS = 5
+
+
+def audience_of(audience: Audience | str | None, nationality: str | None = None,
+                entity: str | None = None) -> Audience | None:
+    """The release audience for ``audience`` (None for the analyst, who reads the store)."""
+    if audience is None or isinstance(audience, str) and audience == ANALYST:
+        return None
+    if isinstance(audience, Audience):
+        return audience
+    return release_audience(audience, nationality=nationality, entity=entity)
+
+
+def audience_key(audience: Audience | None) -> str:
+    return ANALYST if audience is None else audience.key
+
+
+def released_tables(source: Backend | Store, audience: Audience) -> dict[str, pl.DataFrame]:
+    """The tables of a release for ``audience``, built and checked by the disclosure
+    component (threshold rule, complementary suppression, linked audit); hidden cells are
+    null. Nothing is written: the release is not published."""
+    if not isinstance(source, Store):
+        raise UserInputError(
+            f"A report for the {audience.key} audience is made from a release, which needs "
+            "the store itself.", "Open the store and pass it instead of a backend.")
+    release = build_release(source, audience, Actor("report", "admin"))
+    return {t.name: t.frame for t in release.tables}
+
+
+def without_margins(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:
+    """A released frame without its margin rows (``All`` in any of ``dims``)."""
+    cond = pl.lit(True)
+    for d in dims:
+        cond = cond & (pl.col(d) != ALL)
+    return frame.filter(cond)
+
+
+def as_of_data(source: Backend | Store) -> DataAsOf | None:
+    return data_as_of(source) if isinstance(source, Store) else None
+
+
+def trend_dates(source: Backend | Store, snapshot: date) -> list[date]:
+    """The last snapshot of each of the :data:`TREND_YEARS` calendar years up to the one
+    of ``snapshot`` (``snapshot`` itself for its year), oldest first."""
+    every = [d for d in snapshot_dates(as_backend(source)) if d <= snapshot]
+    years = sorted({d.year for d in every})[-TREND_YEARS:]
+    return [max(d for d in every if d.year == y) if y != snapshot.year else snapshot
+            for y in years]
+
+
+def staff_table(key: str, title: Phrase, frame: pl.DataFrame, dims: Sequence[str], *,
+                share: str = "share", source: str | None = None,
+                note: Phrase | None = None) -> Table:
+    """A table of staff (and share) by ``dims``: dims first (headed by their labels in
+    the one registry), then staff and the share."""
+    cols = {d: registry.label_of(d) for d in dims} | {"staff": "Staff"}
+    if share in frame.columns:
+        cols[share] = "Share"
+    return Table(key, title, frame.select(list(cols)), cols,
+                 dimensions={d: d for d in dims}, shares=[share] if share in cols else [],
+                 source=source, note=note)
