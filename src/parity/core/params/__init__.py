@@ -13,13 +13,13 @@ from parity.core.params.ranges import RangeParameters, StateInput, load_range_pa
 
 __all__ = [
     "CompactParameters",
-    "load_compact_parameters",
     "Confirmation",
     "GenderParameters",
     "RangeParameters",
     "Sourced",
     "StateInput",
     "Target",
+    "load_compact_parameters",
     "load_gender_parameters",
     "load_range_parameters",
 ]

@@ -28,7 +28,7 @@ TREND_YEARS = 5
 def audience_of(audience: Audience | str | None, nationality: str | None = None,
                 entity: str | None = None) -> Audience | None:
     """The release audience for ``audience`` (None for the analyst, who reads the store)."""
-    if audience is None or isinstance(audience, str) and audience == ANALYST:
+    if audience is None or (isinstance(audience, str) and audience == ANALYST):
         return None
     if isinstance(audience, Audience):
         return audience

@@ -225,7 +225,7 @@ def _released(source: Store, audience: Audience, snapshot: date) -> list[Section
               dimensions={"parity_band": "parity_band", "gender": "gender"},
               shares=["gender_share"], source="gender_parity_by_level"),
     ]
-    women = parity.filter((pl.col("gender") == "F"))
+    women = parity.filter(pl.col("gender") == "F")
     paragraphs = [Phrase(N_("Women were {women} of the staff at the {band} level."),
                          {"women": Share(r["gender_share"]),
                           "band": Label(r["parity_band"], "parity_band")})
