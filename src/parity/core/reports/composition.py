@@ -209,7 +209,7 @@ def _released(source: Store, audience: Audience, snapshot: date) -> list[Section
     rel = released_tables(source, audience)
     src = "workforce_by_regional_group_level_gender"
     wf = without_margins(rel[src], ("regional_group", "level_band", "gender"))
-    parity = without_margins(rel["gender_parity_by_level"], ("parity_band",))
+    parity = without_margins(rel["gender_parity_by_level"], ("parity_band", "gender"))
     nationals = rel["nationals_in_geographical_posts"]
     tables = [
         Table("released_workforce", Phrase(N_("Staff by regional group, level and gender")),
