@@ -18,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "parity.cli.funnel",
     "parity.cli.careers",
     "parity.cli.dimensions",
+    "parity.cli.report",
 ]
 
 

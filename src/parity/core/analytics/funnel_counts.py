@@ -13,6 +13,7 @@ a handful of rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import ibis.expr.types as ir
 import polars as pl
@@ -20,12 +21,15 @@ import polars as pl
 from parity.core import model
 from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
+    UNKNOWN,
     Filter,
     application_column,
     entity_types,
     label_expr,
+    period_bounds,
     raw_condition,
 )
+from parity.core.analytics.ranges import status_by_nationality
 from parity.core.backend import Backend
 from parity.core.errors import EmptyStoreError, UserInputError
 
@@ -61,7 +65,9 @@ def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
 
 
 def count_expression(backend: Backend, request: CountRequest,
-                     entity_type_of: dict[str, str]) -> tuple[ir.Table, list[str]]:
+                     entity_type_of: dict[str, str],
+                     range_status_of: dict[str, str] | None = None
+                     ) -> tuple[ir.Table, list[str]]:
     """The grouped count as an Ibis expression and the raw columns it groups by.
 
     One table: the opening's attributes are the copies kept on each application.
@@ -74,7 +80,7 @@ def count_expression(backend: Backend, request: CountRequest,
         a = a.filter(a.opening_year <= request.year_to)
     for f in request.filters:
         col = a[application_column(DIMENSIONS[f.dimension])]
-        a = a.filter(raw_condition(f, col, entity_type_of))
+        a = a.filter(raw_condition(f, col, entity_type_of, range_status_of))
     a = a.mutate(**{ROSTER_KEY: (a.opening_posting_type == ROSTER).fill_null(False)})
     counts = a.group_by([*raw_keys, ROSTER_KEY]).agg(**_stage_sums(a))
     return counts, raw_keys
@@ -90,19 +96,36 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
     needs_types = any(DIMENSIONS[k].kind == "entity_type" for k in request.keys) or any(
         DIMENSIONS[f.dimension].kind == "entity_type" for f in request.filters)
     entity_type_of = entity_types(backend) if needs_types else {}
+    needs_ranges = "range_status" in request.keys or any(
+        f.dimension == "range_status" for f in request.filters)
+    status_of = status_by_nationality(backend, range_as_of(request)) if needs_ranges else {}
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    raw = backend.execute(lambda: count_expression(backend, request, entity_type_of)[0],
-                          key=("funnel_count", request, tuple(sorted(entity_type_of.items()))))
+    raw = backend.execute(
+        lambda: count_expression(backend, request, entity_type_of, status_of)[0],
+        key=("funnel_count", request, tuple(sorted(entity_type_of.items())),
+             tuple(sorted(status_of.items()))))
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
         label_expr(DIMENSIONS[k], application_column(DIMENSIONS[k]),
-                   entity_type_of).alias(f"__{k}")
+                   entity_type_of, status_of).alias(f"__{k}")
         for k in request.keys
     ).drop(raw_keys).rename({f"__{k}": k for k in request.keys})
     return (labelled.group_by([*request.keys, ROSTER_KEY], maintain_order=True)
             .agg(pl.col(s).sum().cast(pl.Int64) for s in STAGES)
             .sort([*request.keys, ROSTER_KEY]))
+
+
+def range_as_of(request: CountRequest) -> date | None:
+    """The date whose desirable-range table labels ``range_status``: the start of the
+    earliest period of a selection_month/selection_year filter, else 1 January of the last
+    posting year, else None (the latest snapshot)."""
+    starts = [period_bounds(DIMENSIONS[f.dimension].kind, v)[0] for f in request.filters
+              if f.dimension in ("selection_month", "selection_year") and not f.negate
+              for v in f.values if v != UNKNOWN]
+    if starts:
+        return min(starts)
+    return date(request.year_to, 1, 1) if request.year_to is not None else None
 
 
 def _explain_empty(backend: Backend, request: CountRequest) -> None:

@@ -35,6 +35,8 @@ from parity.core.errors import UserInputError
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 UNKNOWN = registry.UNKNOWN
+#: The range_status of a nationality outside the desirable-range table.
+NO_RANGE = registry.RANGE_STATUSES[-1]
 Level = Literal["application", "opening"]
 
 
@@ -112,9 +114,14 @@ def _region_map() -> dict[str, str]:
 _band = level_band
 
 
-def label_expr(dim: Dimension, raw: str, entity_type_of: dict[str, str]) -> pl.Expr:
-    """A polars expression turning the raw column ``raw`` into the dimension's labels."""
+def label_expr(dim: Dimension, raw: str, entity_type_of: dict[str, str],
+               range_status_of: dict[str, str] | None = None) -> pl.Expr:
+    """A polars expression turning the raw column ``raw`` into the dimension's labels
+    (``range_status_of``: ISO3 → status, for the range_status dimension)."""
     col = pl.col(raw)
+    if dim.kind == "range_status":
+        return col.cast(pl.Utf8).replace_strict(range_status_of or {}, default=NO_RANGE,
+                                                return_dtype=pl.Utf8).fill_null(NO_RANGE)
     if dim.kind == "region":
         return col.replace_strict(_region_map(), default=NON_MEMBER_GROUP,
                                   return_dtype=pl.Utf8).fill_null(
@@ -227,7 +234,8 @@ def _check_values(dim: str, values: tuple[str, ...]) -> tuple[str, ...]:
     return values
 
 
-def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str]) -> ir.BooleanValue:
+def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str],
+                  range_status_of: dict[str, str] | None = None) -> ir.BooleanValue:
     """The filter as an Ibis condition on its dimension's raw column (NULL-safe)."""
     dim = DIMENSIONS[f.dimension]
     wanted = set(f.values)
@@ -241,6 +249,8 @@ def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str]) -> 
         raw = [g for g in model.GRADES if fn(g) in wanted]
     elif dim.kind == "entity_type":
         raw = sorted(e for e, t in entity_type_of.items() if t in wanted)
+    elif dim.kind == "range_status":
+        raw = sorted(c for c, t in (range_status_of or {}).items() if t in wanted)
     elif dim.kind == "internal":
         raw = [v == "internal" for v in wanted if v != UNKNOWN]
     elif dim.kind == "year":
@@ -258,6 +268,9 @@ def raw_condition(f: Filter, col: ir.Column, entity_type_of: dict[str, str]) -> 
     if dim.kind == "entity_type" and with_null:
         known = sorted(entity_type_of)
         cond = cond | (~col.isin(known) if known else ibis.literal(True))
+    if dim.kind == "range_status" and NO_RANGE in wanted:
+        listed = sorted(range_status_of or {})
+        cond = cond | col.isnull() | (~col.isin(listed) if listed else ibis.literal(True))
     if with_null:
         cond = cond | col.isnull()
     cond = cond.fill_null(False)

@@ -24,19 +24,15 @@ import polars as pl
 
 from parity.core.analytics.composition import as_backend, resolve_snapshot, snapshot_dates
 from parity.core.backend import Backend
+from parity.core.dimensions.registry import RANGE_STATUSES
 from parity.core.errors import EmptyStoreError, SettingsError, UserInputError
 from parity.core.params import RangeParameters, load_range_parameters
 from parity.core.reference import member_states, population, scale_of_assessments
 from parity.core.store import Store
 
-#: Status codes, from furthest below to above the range.
-STATUSES: tuple[str, ...] = (
-    "unrepresented",
-    "underrepresented",
-    "within_below_midpoint",
-    "within_above_midpoint",
-    "overrepresented",
-)
+#: Status codes, from furthest below to above the range (the values of the range_status
+#: dimension but its last, ``no_range``).
+STATUSES: tuple[str, ...] = RANGE_STATUSES[:-1]
 STATUS_LABELS: dict[str, str] = {
     "unrepresented": "Unrepresented",
     "underrepresented": "Underrepresented",
@@ -361,3 +357,15 @@ def what_if(result: RangesResult, appointments: int,
         "allocated", "staff_after", "status_after",
     ).sort(["needed_to_reach_lower", "iso3"], descending=[True, False])
     return WhatIf(appointments, allocation, appointments - sum(given.values()), shown, counts)
+
+
+def status_by_nationality(source: Backend | Store, as_of: date | None = None) -> dict[str, str]:
+    """Each Member State's status (ISO3 → status) in the desirable-range table of the latest
+    snapshot on or before ``as_of`` (the first snapshot when none is that early; the latest
+    when ``as_of`` is None): the labels of the ``range_status`` dimension."""
+    backend = as_backend(source)
+    dates = snapshot_dates(backend)
+    if as_of is not None and dates and min(dates) > as_of:
+        as_of = min(dates)
+    states = desirable_ranges(backend, as_of).states
+    return dict(zip(states["iso3"].to_list(), states["status"].to_list(), strict=True))

@@ -27,7 +27,7 @@ from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 UNKNOWN = "unknown"
 Kind = Literal["raw", "region", "band", "broad_band", "parity_band", "category", "entity_type", "internal",
-               "year", "bool", "month", "date_year", "age_band"]
+               "year", "bool", "month", "date_year", "range_status", "age_band"]
 SourceTable = Literal["applications", "openings", "staff", "events"]
 #: The label format of each kind read from a date: the month (YYYY-MM) or the year (YYYY)
 #: it falls in; a missing date is ``unknown``.
@@ -75,6 +75,11 @@ def _opening(column: str, staff: str | None = None) -> dict[str, str]:
 
 
 _REGIONS = (*REGIONAL_GROUPS, NON_MEMBER_GROUP)
+#: Statuses of a State in the desirable-range table, from furthest below to above the range
+#: (``parity.core.analytics.ranges.STATUSES`` are the first five), then ``no_range``.
+RANGE_STATUSES: tuple[str, ...] = (
+    "unrepresented", "underrepresented", "within_below_midpoint", "within_above_midpoint",
+    "overrepresented", "no_range")
 
 DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
     Dimension("regional_group", "Regional group",
@@ -139,6 +144,17 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               "permanent, continuing, fixed-term or temporary.", "raw",
               {"staff": "appointment_type"}, ("appointment", "contract"),
               model.APPOINTMENT_TYPES),
+    Dimension("range_status", "Desirable-range status",
+              "Status of the nationality's State in the desirable-range table in force at "
+              "the selection: unrepresented, underrepresented, within_below_midpoint, "
+              "within_above_midpoint, overrepresented; no_range for non-member States and "
+              "stateless persons.", "range_status", {"applications": "nationality"},
+              ("desirable_range",), RANGE_STATUSES,
+              ("The table in force is the one of the latest staff snapshot on or before the "
+               "start of the first month (or year) of a --where selection_month (or "
+               "selection_year) filter; without one, on or before 1 January of --to; "
+               "otherwise the latest snapshot (the first snapshot when none is that early). "
+               "All applications of one count are labelled with that one table.",)),
     Dimension("selection_month", "Month of selection",
               "Month (YYYY-MM) of the selection date: of the application in the funnel, of "
               "the opening's first selection in timelines; unknown when never selected.",

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -75,9 +76,6 @@ class _Writer:
         self.moment = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
 
     def about(self, result: Result, sheets: dict[str, str]) -> None:
-        ws = self.book.add_worksheet("About")
-        ws.write_string(0, 0, result.title, self.title)
-        row = 2
         rows: list[tuple[str, list[tuple[str, str]]]] = [
             ("Parameters", [(k, _text(v)) for k, v in result.parameters.items()]),
         ]
@@ -87,6 +85,15 @@ class _Writer:
                                   ("Last load", _text(d["last_load"])),
                                   ("Latest staff snapshot", _text(d["latest_snapshot"]))]))
         rows.append(("Sheets", [(sheet, name) for name, sheet in sheets.items()]))
+        self.about_rows(result.title, rows, [str(n) for n in result.notes])
+
+    def about_rows(self, title: str, rows: list[tuple[str, list[tuple[str, str]]]],
+                   notes: list[str], notes_heading: str = "Notes",
+                   sheet: str = "About") -> None:
+        """The "About" sheet: the title, headed blocks of (name, value) rows, the notes."""
+        ws = self.book.add_worksheet(sheet)
+        ws.write_string(0, 0, title, self.title)
+        row = 2
         for heading, pairs in rows:
             ws.write_string(row, 0, heading, self.bold)
             row += 1
@@ -95,9 +102,9 @@ class _Writer:
                 ws.write_string(row, 1, value)
                 row += 1
             row += 1
-        if result.notes:
-            ws.write_string(row, 0, "Notes", self.bold)
-            for note in result.notes:
+        if notes:
+            ws.write_string(row, 0, notes_heading, self.bold)
+            for note in notes:
                 row += 1
                 ws.write_string(row, 0, str(note))
             row += 2
@@ -105,13 +112,17 @@ class _Writer:
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 60)
 
-    def section(self, sheet: str, frame: pl.DataFrame) -> None:
+    def section(self, sheet: str, frame: pl.DataFrame,
+                headers: Mapping[str, str] | None = None) -> None:
+        """One sheet: ``headers`` (column → readable header, default :func:`label`) in row
+        1, the column names in row 2, then the typed cells."""
         ws = self.book.add_worksheet(sheet)
         ws.freeze_panes(2, 0)
         for j, (name, dtype) in enumerate(frame.schema.items()):
-            ws.write_string(0, j, label(name), self.header)
+            head = (headers or {}).get(name) or label(name)
+            ws.write_string(0, j, head, self.header)
             ws.write_string(1, j, name, self.code)
-            width = max(len(label(name)) / 1.6, len(name)) + 2
+            width = max(len(head) / 1.6, len(name)) + 2
             for i, value in enumerate(frame[name].to_list()):
                 shown = self._cell(ws, i + 2, j, value, name, dtype)
                 if i < 2000:
@@ -149,6 +160,23 @@ class _Writer:
         text = value if isinstance(value, str) else _text(value)
         ws.write_string(r, c, text)
         return len(text)
+
+
+def workbook(title: str, about: list[tuple[str, list[tuple[str, str]]]], notes: list[str],
+             sections: Mapping[str, tuple[pl.DataFrame, Mapping[str, str]]],
+             notes_heading: str = "Notes", about_sheet: str = "About") -> bytes:
+    """A workbook written by the same rules as :func:`to_xlsx` for a document whose words
+    are already in its language (a report): an about sheet named ``about_sheet`` with
+    ``about`` blocks and ``notes``, then one sheet per section, (frame, readable headers)."""
+    buffer = io.BytesIO()
+    sheets = sheet_names(list(sections), reserved=(about_sheet,))
+    with Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                           "strings_to_urls": False, "nan_inf_to_errors": False}) as book:
+        writer = _Writer(book)
+        writer.about_rows(title, about, notes, notes_heading, about_sheet)
+        for name, (frame, headers) in sections.items():
+            writer.section(sheets[name], frame, headers)
+    return buffer.getvalue()
 
 
 def to_xlsx(result: Result) -> bytes:

@@ -9,6 +9,7 @@ from parity.core.reports.document import (
     Country,
     Document,
     Label,
+    Month,
     Phrase,
     Section,
     Share,
@@ -16,4 +17,4 @@ from parity.core.reports.document import (
     Value,
 )
 
-__all__ = ["Chart", "Country", "Document", "Label", "Phrase", "Section", "Share", "Table", "Value"]
+__all__ = ["Chart", "Country", "Document", "Label", "Month", "Phrase", "Section", "Share", "Table", "Value"]

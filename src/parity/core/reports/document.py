@@ -52,9 +52,34 @@ class Country:
     iso3: str
 
 
+@dataclass(frozen=True)
+class Month:
+    """A calendar month, written the locale's way ("June 2024", "juin 2024")."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        """``YYYY-MM`` as a month (ValueError when it is not one)."""
+        year, sep, month = text.strip().partition("-")
+        if not (sep and len(year) == 4 and year.isdigit() and month.isdigit()
+                and 1 <= int(month) <= 12 and len(month) == 2):
+            raise ValueError(text)
+        return cls(int(year), int(month))
+
+    def shift(self, months: int) -> Month:
+        """The month ``months`` later (earlier when negative)."""
+        k = self.year * 12 + self.month - 1 + months
+        return Month(k // 12, k % 12 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
 #: A value inside a phrase: a count (int), a number (float), text kept as it is (str,
-#: e.g. an entity code), a date, a share, a label or a country.
-Value = int | float | str | date | Share | Label | Country | None
+#: e.g. an entity code), a date, a month, a share, a label or a country.
+Value = int | float | str | date | Month | Share | Label | Country | None
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,19 @@ class Table:
     shares: Sequence[str] = ()
     source: str | None = None
     note: Phrase | None = None
+    #: Columns whose values are codes named by message ids of the builder: column →
+    #: {value: message id} (e.g. the periods of a table).
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: For audiences other than the analyst (:mod:`parity.core.reports.audience`): the
+    #: count columns of a count table over its one dimension (protected as a release
+    #: table, with its margins), each count column's share column, and (larger, smaller)
+    #: count columns that hold on every row (a month inside its year to date).
+    counts: Sequence[str] = ()
+    count_shares: Mapping[str, str] = field(default_factory=dict)
+    order: Sequence[tuple[str, str]] = ()
+    #: How a table without ``counts`` is protected: "comparison" (verdicts only, under the
+    #: ratio rule) or "timeline" (small counts and rates on small counts hidden).
+    protection: str | None = None
 
 
 ChartKind = Literal["bar", "stacked_bar", "line"]
@@ -136,6 +174,8 @@ class Document:
     sections: Sequence[Section]
     notes: Sequence[Phrase] = ()
     data_as_of: DataAsOf | None = None
+    #: Named values for the parameters' line of every format (e.g. the month as a Month).
+    subtitle: Phrase | None = None
 
     def tables(self) -> dict[str, Table]:
         """Every table of the report by key (keys are unique across sections)."""
