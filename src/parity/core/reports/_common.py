@@ -4,6 +4,7 @@ table of staff and shares by one dimension."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import date
 
@@ -12,12 +13,13 @@ import polars as pl
 from parity.core.analytics.composition import as_backend, snapshot_dates
 from parity.core.backend import Backend
 from parity.core.dimensions import registry
-from parity.core.disclosure import Actor, Audience, build_release, release_audience
+from parity.core.disclosure import Actor, Audience, build_release
 from parity.core.disclosure.tables import ALL
 from parity.core.errors import UserInputError
 from parity.core.output import DataAsOf
 from parity.core.output.result import data_as_of
-from parity.core.reports.document import Phrase, Table
+from parity.core.reports.audience import parse as parse_audience
+from parity.core.reports.document import Phrase, Section, Table
 from parity.core.store import Store
 
 ANALYST = "analyst"
@@ -25,14 +27,28 @@ ANALYST = "analyst"
 TREND_YEARS = 5
 
 
-def audience_of(audience: Audience | str | None, nationality: str | None = None,
-                entity: str | None = None) -> Audience | None:
-    """The release audience for ``audience`` (None for the analyst, who reads the store)."""
-    if audience is None or (isinstance(audience, str) and audience == ANALYST):
-        return None
-    if isinstance(audience, Audience):
+def audience_of(audience: Audience | str | None) -> Audience | None:
+    """The release audience of ``audience`` (``public``, ``member_state:ISO3``,
+    ``manager:ENTITY`` or an :class:`Audience`); None for the analyst, who reads the store."""
+    if audience is None or isinstance(audience, Audience):
         return audience
-    return release_audience(audience, nationality=nationality, entity=entity)
+    parsed = parse_audience(audience)
+    assert parsed is None or isinstance(parsed, Audience)
+    return parsed
+
+
+def parse_day(text: str, flag: str) -> date:
+    """A ``YYYY-MM-DD`` option as a date; one clear sentence when it is not one."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserInputError(f"{flag} '{text}' is not a date.",
+                             f"Write it as YYYY-MM-DD, e.g. {flag} 2024-12-31.") from None
+
+
+def check_day(text: str) -> str:
+    """A ``--as-of`` option checked and kept as text (YYYY-MM-DD)."""
+    return parse_day(text, "--as-of").isoformat()
 
 
 def audience_key(audience: Audience | None) -> str:
@@ -49,6 +65,25 @@ def released_tables(source: Backend | Store, audience: Audience) -> dict[str, pl
             "the store itself.", "Open the store and pass it instead of a backend.")
     release = build_release(source, audience, Actor("report", "admin"))
     return {t.name: t.frame for t in release.tables}
+
+
+def released(sections: Sequence[Section]) -> list[Section]:
+    """``sections`` with every table marked as read from a checked release (shown as it
+    is to the audience the release was made for)."""
+    return [dataclasses.replace(s, tables=[dataclasses.replace(t, protection="released")
+                                           for t in s.tables]) for s in sections]
+
+
+def prefixed(sections: Sequence[Section], prefix: str, title: Phrase) -> Section:
+    """One report's sections as one section of a report of many (table and chart keys
+    prefixed, so they stay unique): every entity's scorecard, every State's profile."""
+    tables, charts, paragraphs = [], [], []
+    for s in sections:
+        paragraphs += list(s.paragraphs)
+        tables += [dataclasses.replace(t, key=f"{prefix}_{t.key}") for t in s.tables]
+        charts += [dataclasses.replace(c, key=f"{prefix}_{c.key}", table=f"{prefix}_{c.table}")
+                   for c in s.charts]
+    return Section(prefix, title, paragraphs, tables, charts)
 
 
 def without_margins(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:

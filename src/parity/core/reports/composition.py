@@ -15,6 +15,7 @@ report shows nothing the audience may not see.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import polars as pl
@@ -29,6 +30,9 @@ from parity.core.reports._common import (
     as_of_data,
     audience_key,
     audience_of,
+    check_day,
+    parse_day,
+    released,
     released_tables,
     staff_table,
     trend_dates,
@@ -44,6 +48,7 @@ from parity.core.reports.document import (
     Share,
     Table,
 )
+from parity.core.reports.kinds import Option, ReportKind, register
 from parity.core.store import Store
 
 POPULATION = "sg_report"
@@ -71,6 +76,11 @@ _TITLES: dict[str, str] = {
     "by_duty_station": N_("Staff in the report's population by duty station"),
     "by_age_band_gender": N_("Staff in the report's population by age band and gender"),
 }
+#: The age bands' names (message ids).
+AGE_BAND_NAMES: dict[str, str] = {
+    "under_30": N_("Under 30"), "30-39": N_("30 to 39"), "40-49": N_("40 to 49"),
+    "50-59": N_("50 to 59"), "60_and_over": N_("60 and over"), "unknown": N_("Unknown"),
+}
 _ANNEX_COLUMNS: dict[str, str] = {
     "iso3": N_("Member State"), "regional_group": N_("Regional group"),
     "lower": N_("Lower limit"), "midpoint": N_("Midpoint"), "upper": N_("Upper limit"),
@@ -89,8 +99,12 @@ def _breakdown(source: Backend | Store, key: str, dims: tuple[str, ...], snapsho
                scope: str) -> Table:
     frame = comp.composition(source, list(dims), as_of=snapshot, scope=scope)
     share = "share_within" if len(dims) > 1 else "share"
-    return staff_table(key, Phrase(_TITLES[key]), frame, dims,
-                       share=share)
+    table = staff_table(key, Phrase(_TITLES[key]), frame, dims, share=share)
+    if "age_band" not in dims:
+        return table
+    return dataclasses.replace(
+        table, labels={"age_band": AGE_BAND_NAMES},
+        dimensions={k: v for k, v in table.dimensions.items() if k != "age_band"})
 
 
 def _charts(key: str, dims: tuple[str, ...]) -> list[Chart]:
@@ -249,7 +263,8 @@ def _released(source: Store, audience: Audience, snapshot: date) -> list[Section
 
 def build_composition(source: Backend | Store, as_of: date | None = None,
                       audience: Audience | str | None = ANALYST) -> Document:
-    """The composition report on the latest snapshot on or before ``as_of``."""
+    """The composition report on the latest snapshot on or before ``as_of``: the store's
+    figures for the analyst, a release's for every other audience."""
     aud = audience_of(audience)
     snapshot = comp.resolve_snapshot(comp.snapshot_dates(comp.as_backend(source)), as_of)
     if aud is None:
@@ -260,10 +275,28 @@ def build_composition(source: Backend | Store, as_of: date | None = None,
         if not isinstance(source, Store):
             released_tables(source, aud)  # the one clear error
         assert isinstance(source, Store)
-        sections = _released(source, aud, snapshot)
+        sections = released(_released(source, aud, snapshot))
     notes = [Phrase(N_("Ages are the snapshot's year minus the year of birth. Nationals in "
                        "geographical posts are the staff counted for the desirable ranges "
                        "(posts subject to geographical distribution)."))]
     return Document("composition", Phrase(N_("Composition of the Secretariat")),
                     {"as_of": snapshot, "population": POPULATION}, audience_key(aud),
-                    sections, notes, as_of_data(source))
+                    sections, notes, as_of_data(source),
+                    subtitle=Phrase(N_("Staff on {date}"), {"date": snapshot}))
+
+
+def build(store: Store, *, as_of: str | None = None, audience: str = ANALYST) -> Document:
+    """The ``parity report composition`` entry point (options as parsed text)."""
+    return build_composition(store, parse_day(as_of, "--as-of") if as_of else None, audience)
+
+
+KIND = register(ReportKind(
+    name="composition",
+    help="The annual report on the composition of the Secretariat: staff by category, grade, "
+         "gender, regional group, nationality, entity, duty station, appointment type and "
+         "age band; the report's population (P and higher plus FS, no temporary "
+         "appointments); the desirable-range annex of the 193 Member States; five-year "
+         "trends.",
+    options=(Option("as_of", "--as-of", "The snapshot: the latest on or before this date "
+                    "(YYYY-MM-DD; default: the latest).", check_day, metavar="YYYY-MM-DD"),),
+    build=build))

@@ -32,6 +32,10 @@ from parity.core.reports._common import (
     as_of_data,
     audience_key,
     audience_of,
+    check_day,
+    parse_day,
+    prefixed,
+    released,
     released_tables,
     trend_dates,
     without_margins,
@@ -47,6 +51,7 @@ from parity.core.reports.document import (
     Share,
     Table,
 )
+from parity.core.reports.kinds import Option, ReportKind, register
 from parity.core.store import Store
 
 _RANGE_COLUMNS: dict[str, str] = {
@@ -204,38 +209,71 @@ def _released(source: Store, aud: Audience, state: str, snapshot: date) -> list[
     return sections
 
 
+def _profile(source: Backend | Store, state: str, as_of: date | None,
+             audience: Audience | str | None, ctx: Context | None
+             ) -> tuple[Audience | None, date, list[Section]]:
+    iso3 = _check(state)
+    aud = audience_of(audience)
+    if aud is not None and aud.role == "member_state" and aud.nationality != iso3:
+        raise UserInputError(f"A profile of {iso3} cannot be made for the {aud.key} audience.",
+                             f"Give --audience member_state:{iso3} or another audience.")
+    if aud is None:
+        ctx = ctx or context(source, as_of)
+        return aud, ctx.snapshot, _analyst(ctx, iso3)
+    if not isinstance(source, Store):
+        released_tables(source, aud)
+    assert isinstance(source, Store)
+    snapshot = comp.resolve_snapshot(comp.snapshot_dates(comp.as_backend(source)), as_of)
+    return aud, snapshot, released(_released(source, aud, iso3, snapshot))
+
+
 def build_member_state(source: Backend | Store, state: str, as_of: date | None = None,
                        audience: Audience | str | None = ANALYST,
                        ctx: Context | None = None) -> Document:
     """The profile of Member State ``state`` (ISO3)."""
+    aud, snapshot, sections = _profile(source, state, as_of, audience, ctx)
     iso3 = _check(state)
-    aud = audience_of(audience, nationality=iso3 if audience == "member_state" else None)
-    if aud is not None and aud.role == "member_state" and aud.nationality != iso3:
-        raise UserInputError(f"A profile of {iso3} cannot be made for the {aud.key} audience.",
-                             f"Give --audience member_state for {iso3} itself.")
-    if aud is None:
-        ctx = ctx or context(source, as_of)
-        snapshot, sections = ctx.snapshot, _analyst(ctx, iso3)
-    else:
-        if not isinstance(source, Store):
-            released_tables(source, aud)
-        assert isinstance(source, Store)
-        snapshot = comp.resolve_snapshot(comp.snapshot_dates(comp.as_backend(source)), as_of)
-        sections = _released(source, aud, iso3, snapshot)
     return Document("member-state", Phrase(N_("Profile of {state}"), {"state": Country(iso3)}),
                     {"state": iso3, "as_of": snapshot}, audience_key(aud), sections, (),
                     as_of_data(source))
 
 
 def build_member_states(source: Backend | Store, as_of: date | None = None,
-                        audience: Audience | str | None = ANALYST) -> list[Document]:
-    """Every Member State's profile (for the analyst: the shared figures computed once; a
-    Member State audience sees only its own)."""
-    aud = audience_of(audience) if audience != "member_state" else None
-    if audience not in (None, ANALYST) and (aud is None or aud.role != "public"):
-        raise UserInputError("Profiles of every Member State are made for the analyst or "
-                             "the public audience.",
-                             "Give --state ISO3 for a Member State audience's own profile.")
+                        audience: Audience | str | None = ANALYST) -> Document:
+    """Every Member State's profile in one report (one section per State; the shared
+    figures computed once). A Member State audience sees only its own profile."""
+    aud = audience_of(audience)
+    if aud is not None and aud.role != "public":
+        raise UserInputError(f"Profiles of every Member State are not made for the {aud.key} "
+                             "audience.", "Give --state ISO3 for one State's profile.")
     ctx = context(source, as_of) if aud is None else None
-    states = sorted(reference.member_states()["iso3"].to_list())
-    return [build_member_state(source, s, as_of, audience, ctx) for s in states]
+    sections, snapshot = [], None
+    for iso3 in sorted(reference.member_states()["iso3"].to_list()):
+        _, snapshot, parts = _profile(source, iso3, as_of, aud, ctx)
+        sections.append(prefixed(parts, iso3, Phrase(N_("Profile of {state}"),
+                                                     {"state": Country(iso3)})))
+    return Document("member-state", Phrase(N_("Profiles of the Member States")),
+                    {"state": "all", "as_of": snapshot}, audience_key(aud), sections, (),
+                    as_of_data(source))
+
+
+def build(store: Store, *, state: str | None = None, as_of: str | None = None,
+          audience: str = ANALYST) -> Document:
+    """The ``parity report member-state`` entry point: one State, or every one."""
+    day = parse_day(as_of, "--as-of") if as_of else None
+    if state is None:
+        return build_member_states(store, day, audience)
+    return build_member_state(store, state, day, audience)
+
+
+KIND = register(ReportKind(
+    name="member-state",
+    help="A Member State's profile: its nationals by grade, gender and entity over five "
+         "years, its desirable range and status, its nationals through the recruitment "
+         "funnel, and how many more nationals would bring it into range. Without --state, "
+         "every Member State.",
+    options=(Option("state", "--state", "The Member State's ISO3 code (default: every "
+                    "Member State).", metavar="ISO3"),
+             Option("as_of", "--as-of", "The snapshot: the latest on or before this date "
+                    "(YYYY-MM-DD; default: the latest).", check_day, metavar="YYYY-MM-DD")),
+    build=build))

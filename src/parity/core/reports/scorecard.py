@@ -42,6 +42,10 @@ from parity.core.reports._common import (
     as_of_data,
     audience_key,
     audience_of,
+    check_day,
+    parse_day,
+    prefixed,
+    released,
     released_tables,
     trend_dates,
     without_margins,
@@ -55,6 +59,7 @@ from parity.core.reports.document import (
     Share,
     Table,
 )
+from parity.core.reports.kinds import Option, ReportKind, register
 from parity.core.store import Store
 
 INDICATORS: dict[str, str] = {
@@ -64,6 +69,7 @@ INDICATORS: dict[str, str] = {
     "recruitment": N_("Openings filled within the target days"),
     "regional_diversity": N_("Largest regional group's share"),
 }
+MET: dict[str, str] = {"yes": N_("Yes"), "no": N_("No")}
 _TARGET_COLUMNS: dict[str, str] = {
     "indicator": N_("Indicator"), "level_band": N_("Level"), "value": N_("Latest value"),
     "target_low": N_("Target: at least"), "target_high": N_("Target: at most"),
@@ -242,8 +248,8 @@ def _analyst(ctx: Context, entity: str) -> list[Section]:
     t_table = Table("scorecard_targets", Phrase(N_("{entity} against its compact targets"),
                                                 {"entity": entity}),
                     targets, _TARGET_COLUMNS,
-                    dimensions={"indicator": "indicator", "level_band": "level_band",
-                                "met": "met"},
+                    dimensions={"level_band": "level_band"},
+                    labels={"indicator": INDICATORS, "met": MET},
                     shares=["value", "target_low", "target_high", "probability"],
                     note=Phrase(N_("Likely met from: the first year the Secretariat-wide "
                                    "projection puts women's share of the level within the "
@@ -252,7 +258,7 @@ def _analyst(ctx: Context, entity: str) -> list[Section]:
     trend = Table("scorecard_trend", Phrase(N_("{entity}: the indicators year by year"),
                                             {"entity": entity}),
                   series, _TREND_COLUMNS,
-                  dimensions={"indicator": "indicator", "level_band": "level_band"},
+                  dimensions={"level_band": "level_band"}, labels={"indicator": INDICATORS},
                   shares=["value"])
     chart = Chart("scorecard_trend_chart", Phrase(N_("Women's share by level, year by year")),
                   "scorecard_gender", "line", "year", "value", "level_band")
@@ -295,33 +301,69 @@ def build_scorecard(source: Backend | Store, entity: str, as_of: date | None = N
                     ctx: Context | None = None) -> Document:
     """The scorecard of ``entity`` (``ctx`` from :func:`context`, to share it among
     entities)."""
-    known = entities(source, as_of)
-    if entity not in known:
-        raise UserInputError(f"'{entity}' is not an entity with staff in the store.",
-                             f"Use one of: {', '.join(known)}.")
-    aud = audience_of(audience, entity=entity if audience == "manager" else None)
-    if aud is None:
-        ctx = ctx or context(source, as_of)
-        sections = _analyst(ctx, entity)
-        snapshot = ctx.snapshot
-        c = ctx.compact
-        notes = [Phrase("{name}: {source}", {"name": name, "source": getattr(c, name).source})
-                 for name in ("geographical_selections", "gender_parity_year",
-                              "recruitment_days", "recruitment_within_share",
-                              "regional_group_max_share")]
-    else:
-        if not isinstance(source, Store):
-            released_tables(source, aud)
-        assert isinstance(source, Store)
-        snapshot = comp.resolve_snapshot(comp.snapshot_dates(comp.as_backend(source)), as_of)
-        sections, notes = _released(source, aud, entity), []
+    aud, snapshot, sections, notes = _scorecard(source, entity, as_of, audience, ctx)
     return Document("scorecard", Phrase(N_("Scorecard of {entity}"), {"entity": entity}),
                     {"entity": entity, "as_of": snapshot}, audience_key(aud), sections,
                     notes, as_of_data(source))
 
 
+def _scorecard(source: Backend | Store, entity: str, as_of: date | None,
+               audience: Audience | str | None, ctx: Context | None
+               ) -> tuple[Audience | None, date, list[Section], list[Phrase]]:
+    known = entities(source, as_of)
+    if entity not in known:
+        raise UserInputError(f"'{entity}' is not an entity with staff in the store.",
+                             f"Use one of: {', '.join(known)}.")
+    aud = audience_of(audience)
+    if aud is None:
+        ctx = ctx or context(source, as_of)
+        c = ctx.compact
+        notes = [Phrase("{name}: {source}", {"name": name, "source": getattr(c, name).source})
+                 for name in ("geographical_selections", "gender_parity_year",
+                              "recruitment_days", "recruitment_within_share",
+                              "regional_group_max_share")]
+        return aud, ctx.snapshot, _analyst(ctx, entity), notes
+    if not isinstance(source, Store):
+        released_tables(source, aud)
+    assert isinstance(source, Store)
+    snapshot = comp.resolve_snapshot(comp.snapshot_dates(comp.as_backend(source)), as_of)
+    return aud, snapshot, released(_released(source, aud, entity)), []
+
+
 def build_scorecards(source: Backend | Store, as_of: date | None = None,
-                     audience: Audience | str | None = ANALYST) -> list[Document]:
-    """The scorecard of every entity, the shared figures computed once."""
-    ctx = context(source, as_of) if audience_of(audience) is None else None
-    return [build_scorecard(source, e, as_of, audience, ctx) for e in entities(source, as_of)]
+                     audience: Audience | str | None = ANALYST) -> Document:
+    """Every entity's scorecard in one report (one section per entity), the shared
+    figures computed once."""
+    aud = audience_of(audience)
+    ctx = context(source, as_of) if aud is None else None
+    sections, notes, snapshot = [], [], None
+    for e in entities(source, as_of):
+        _, snapshot, parts, notes = _scorecard(source, e, as_of, aud, ctx)
+        sections.append(prefixed(parts, e, Phrase(N_("Scorecard of {entity}"),
+                                                  {"entity": e})))
+    return Document("scorecard", Phrase(N_("Scorecards of every entity")),
+                    {"entity": "all", "as_of": snapshot}, audience_key(aud), sections,
+                    notes, as_of_data(source))
+
+
+def build(store: Store, *, entity: str | None = None, as_of: str | None = None,
+          audience: str = ANALYST) -> Document:
+    """The ``parity report scorecard`` entry point: one entity, or every one."""
+    day = parse_day(as_of, "--as-of") if as_of else None
+    if entity is None:
+        return build_scorecards(store, day, audience)
+    return build_scorecard(store, entity, day, audience)
+
+
+KIND = register(ReportKind(
+    name="scorecard",
+    help="An entity's scorecard against its compact targets (compact.yaml, each with its "
+         "source): selections of nationals of un- and under-represented States, gender "
+         "parity by level, recruitment within 120 days, regional diversity; the five-year "
+         "trend; the year each level is likely within the parity band. Without --entity, "
+         "every entity.",
+    options=(Option("entity", "--entity", "The entity (default: every entity).",
+                    metavar="ENTITY"),
+             Option("as_of", "--as-of", "The snapshot: the latest on or before this date "
+                    "(YYYY-MM-DD; default: the latest).", check_day, metavar="YYYY-MM-DD")),
+    build=build))
