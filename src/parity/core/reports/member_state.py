@@ -169,7 +169,8 @@ def _analyst(ctx: Context, state: str) -> list[Section]:
     funnel_section = Section("funnel", Phrase(N_("Applications and selections")), [
         Phrase(N_("From {first} to {last}, nationals of {state} sent {received} "
                   "applications and were selected {selected} times."),
-               {"first": ctx.dates[0].year, "last": ctx.snapshot.year, "state": Country(state),
+               {"first": str(ctx.dates[0].year), "last": str(ctx.snapshot.year),
+                "state": Country(state),
                 "received": int(received[0]) if received.len() else 0,
                 "selected": int(selected[0]) if selected.len() else 0})],
         [Table("ms_funnel", Phrase(N_("Nationals through the recruitment funnel")), stages,

@@ -74,7 +74,7 @@ _TARGET_COLUMNS: dict[str, str] = {
     "indicator": N_("Indicator"), "level_band": N_("Level"), "value": N_("Latest value"),
     "target_low": N_("Target: at least"), "target_high": N_("Target: at most"),
     "met": N_("Met"), "likely_year": N_("Likely met from"),
-    "probability": N_("Probability then"),
+    "probability": N_("Probability in the target year"),
 }
 _TREND_COLUMNS: dict[str, str] = {"year": N_("Year"), "indicator": N_("Indicator"),
                                   "level_band": N_("Level"), "value": N_("Value")}
@@ -148,15 +148,18 @@ def _recruitment(source: Backend | Store, years: Sequence[int], days: int) -> pl
         "entity", pl.col("year").cast(pl.Int64), pl.col("within_target").alias("value"))
 
 
-def _likely(source: Backend | Store, runs: int) -> pl.DataFrame:
+def _likely(source: Backend | Store, runs: int, target_year: int) -> pl.DataFrame:
+    """Per level of the Secretariat-wide projection: the first year women's share is
+    likely within the parity band (null: not within the projection's years) and the
+    probability it is within the band in the target year (its last year if earlier)."""
     levels = project(source, runs=runs).levels
     rows = []
     for (level,), part in levels.sort("year").group_by(["level"], maintain_order=True):
         years = part["year"].to_list()
         p = part["p_in_band"].to_numpy().astype(np.float64)
-        first = first_likely_year(years, p)
-        rows.append({"level_band": level, "likely_year": first,
-                     "probability": float(p[years.index(first)]) if first else None})
+        at = min(max(target_year, years[0]), years[-1])
+        rows.append({"level_band": level, "likely_year": first_likely_year(years, p),
+                     "probability": float(p[years.index(at)])})
     return pl.DataFrame(rows, schema={"level_band": pl.Utf8, "likely_year": pl.Int64,
                                       "probability": pl.Float64})
 
@@ -170,7 +173,8 @@ def context(source: Backend | Store, as_of: date | None = None, runs: int = 200,
     years = tuple(d.year for d in dates)
     return Context(snapshot, years, _selections(source, dates), _gender(source, dates),
                    _recruitment(source, years, compact.recruitment_days.value),
-                   _regional(source, dates), _likely(source, runs), compact,
+                   _regional(source, dates),
+                   _likely(source, runs, compact.gender_parity_year.value), compact,
                    load_gender_parameters())
 
 
@@ -242,9 +246,11 @@ def _analyst(ctx: Context, entity: str) -> list[Section]:
             N_("In {year}, {share} of its selections at Professional and higher grades "
                "went to nationals of unrepresented and underrepresented Member States "
                "(target: at least {target})."),
-            {"year": int(series.filter(pl.col("indicator") == "geographical_selections")
+            {"year": str(series.filter(pl.col("indicator") == "geographical_selections")
                          ["year"].max()),
              "share": Share(row["value"]), "target": Share(row["target_low"])}))
+    series = series.with_columns(pl.col("year").cast(pl.Utf8))
+    targets = targets.with_columns(pl.col("likely_year").cast(pl.Utf8))
     t_table = Table("scorecard_targets", Phrase(N_("{entity} against its compact targets"),
                                                 {"entity": entity}),
                     targets, _TARGET_COLUMNS,
@@ -254,7 +260,10 @@ def _analyst(ctx: Context, entity: str) -> list[Section]:
                     note=Phrase(N_("Likely met from: the first year the Secretariat-wide "
                                    "projection puts women's share of the level within the "
                                    "parity band with a probability of at least one half, in "
-                                   "that year and every later one.")))
+                                   "that year and every later one (none: not within the "
+                                   "projection's years). Probability in the target year: "
+                                   "that the level is within the band in {year}."),
+                                {"year": str(ctx.compact.gender_parity_year.value)}))
     trend = Table("scorecard_trend", Phrase(N_("{entity}: the indicators year by year"),
                                             {"entity": entity}),
                   series, _TREND_COLUMNS,
