@@ -50,3 +50,18 @@ def test_modules_stay_small() -> None:
     sizes = {str(p.relative_to(CORE.parent)): len(p.read_text(encoding="utf-8").splitlines())
              for p in Path(parity.__file__).parent.rglob("*.py")}
     assert {k: v for k, v in sizes.items() if v > 500} == {}
+
+
+def test_report_renderers_use_only_the_dashboards_words() -> None:
+    """parity.reports formats and translates: from the web edge it takes only the
+    translation and label helpers, never the CLI."""
+    allowed = ("parity.web.i18n", "parity.web.formatting", "parity.web.views.analytic",
+               "parity.web.views.ranges")
+    reports = Path(parity.__file__).parent / "reports"
+    files = list(reports.rglob("*.py"))
+    assert files
+    for f in files:
+        for name in _imports(f):
+            assert not name.startswith("parity.cli"), (f, name)
+            if name.startswith("parity.web"):
+                assert name in allowed, (f, name)

@@ -16,11 +16,11 @@ from typing import Any
 
 from babel.dates import format_skeleton
 
+import parity.web.i18n as i18n
+import parity.web.views.analytic as analytic
 from parity.core.output import DataAsOf
 from parity.core.reports.document import N_, Country, Label, Month, Phrase, Share, Table
-from parity.web import i18n
 from parity.web.formatting import Formatter
-from parity.web.views import analytic
 from parity.web.views.ranges import STATUS_NAMES
 
 #: Names of the values of dimensions the dashboard does not show, by dimension.

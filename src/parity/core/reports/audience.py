@@ -19,8 +19,9 @@ table is protected with the disclosure component itself, never a rule of its own
 - *timeline tables* keep a count only outside 1 … threshold-1, and their median and share
   within the target only on at least ``min_rate_denominator`` openings.
 
-The sentences are written again from the protected tables by the builder's ``rewrite``
-hook, so a sentence never states what its table hides.
+The sentences are written again from the protected tables by the ``rewrite`` hook of the
+report's kind (:class:`~parity.core.reports.kinds.ReportKind`), so a sentence never
+states what its table hides.
 """
 
 from __future__ import annotations
@@ -39,8 +40,6 @@ from parity.core.reports.document import Document, Table
 from parity.core.store import Store
 
 ANALYST = "analyst"
-#: Sentences written again from protected tables, per kind of report.
-REWRITERS: dict[str, Callable[[Document], Document]] = {}
 
 
 def check_audience(audience: str) -> None:
@@ -124,8 +123,10 @@ def protect_timeline(table: Table, policy: DisclosurePolicy) -> pl.DataFrame:
 
 
 def for_audience(store: Store, document: Document, audience: str,
-                 policy: DisclosurePolicy | None = None) -> Document:
-    """``document`` as ``audience`` may see it (unchanged for the analyst)."""
+                 policy: DisclosurePolicy | None = None,
+                 rewrite: Callable[[Document], Document] | None = None) -> Document:
+    """``document`` as ``audience`` may see it (unchanged for the analyst); ``rewrite``
+    writes its sentences again from the protected tables."""
     target = parse(audience)
     if target is None:
         return document
@@ -153,5 +154,4 @@ def for_audience(store: Store, document: Document, audience: str,
         sections.append(dataclasses.replace(s, tables=tuple(tables)))
     protected = dataclasses.replace(document, sections=tuple(sections), audience=audience,
                                     parameters={**document.parameters, "audience": audience})
-    rewrite = REWRITERS.get(document.kind)
     return rewrite(protected) if rewrite is not None else protected

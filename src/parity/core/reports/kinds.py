@@ -12,7 +12,10 @@ those modules, so adding a report is one module plus one line here::
 
 ``build(store, audience=..., **options)`` returns the analyst's :class:`Document`
 (its parsed options as keyword arguments); :func:`make` then protects its tables for
-every other audience (:mod:`parity.core.reports.audience`).
+every other audience (:mod:`parity.core.reports.audience`) and calls ``rewrite`` to write
+the sentences again from the protected tables. A report module should import the
+analytics inside its functions, so that listing the reports (``parity --help``) stays
+fast.
 """
 
 from __future__ import annotations
@@ -57,6 +60,9 @@ class ReportKind:
     help: str
     options: tuple[Option, ...]
     build: Callable[..., Document]
+    #: Writes the sentences again from the document's tables, after they were protected
+    #: for an audience other than the analyst (None: the sentences do not depend on them).
+    rewrite: Callable[[Document], Document] | None = None
 
 
 _KINDS: dict[str, ReportKind] = {}
@@ -102,4 +108,4 @@ def make(store: Store, name: str, audience: str = "analyst", **raw: str | None) 
             continue
         values[opt.name] = opt.parse(text)
     document = kind.build(store, audience=audience, **values)
-    return for_audience(store, document, audience)
+    return for_audience(store, document, audience, rewrite=kind.rewrite)

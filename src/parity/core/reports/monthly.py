@@ -20,20 +20,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from parity.core.analytics.funnel import funnel_report
-from parity.core.analytics.funnel_counts import CountRequest, count_table
-from parity.core.analytics.funnel_dims import Filter
-from parity.core.analytics.timelines import TARGET_DAYS, timelines_report
-from parity.core.backend import Backend
-from parity.core.dimensions import order_of
 from parity.core.errors import UserInputError
-from parity.core.output import data_as_of
 from parity.core.reports import monthly_text as text
-from parity.core.reports.audience import REWRITERS
 from parity.core.reports.document import (
     N_,
     Chart,
@@ -45,7 +37,10 @@ from parity.core.reports.document import (
     Table,
 )
 from parity.core.reports.kinds import Option, ReportKind, register
-from parity.core.store import Store
+
+if TYPE_CHECKING:  # the analytics are imported when a report is built, not when listed
+    from parity.core.backend import Backend
+    from parity.core.store import Store
 
 #: The breakdowns of the selections, in the order of the report.
 BREAKDOWNS: tuple[str, ...] = ("regional_group", "range_status", "gender", "grade", "entity",
@@ -96,6 +91,9 @@ def periods(month: Month) -> dict[str, tuple[str, ...]]:
 def selections(backend: Backend, dim: str, months: Sequence[str]) -> pl.DataFrame:
     """Selections decided in ``months`` by ``dim`` (columns ``dim``, ``selected``): the
     funnel's count table filtered on selection_month, roster openings included."""
+    from parity.core.analytics.funnel_counts import CountRequest, count_table
+    from parity.core.analytics.funnel_dims import Filter
+
     request = CountRequest((dim,), filters=(Filter("selection_month", tuple(months)),))
     try:
         counts = count_table(backend, request)
@@ -107,6 +105,8 @@ def selections(backend: Backend, dim: str, months: Sequence[str]) -> pl.DataFram
 
 def _ordered(frame: pl.DataFrame, dim: str) -> pl.DataFrame:
     """Rows in the dimension's natural order (every value listed), else by count."""
+    from parity.core.dimensions import order_of
+
     order = order_of(dim)
     if order is not None:
         every = pl.DataFrame({dim: [v for v in order if v != "unknown"]})
@@ -124,6 +124,8 @@ def selection_table(backend: Backend, dim: str, month: Month) -> pl.DataFrame:
     assert frame is not None
     frame = _ordered(frame, dim).with_columns(pl.col(p).fill_null(0).cast(pl.Int64)
                                               for p in PERIODS)
+    if dim == "grade":  # 28 grades: only those with a selection in one of the periods
+        frame = frame.filter(pl.any_horizontal(pl.col(p) > 0 for p in PERIODS))
     return frame.with_columns(
         (pl.col(p) / pl.col(p).sum()).alias(f"{p}_share") for p in PERIODS
     ).select(dim, "month", "month_share", "year_to_date", "year_to_date_share", "year_earlier",
@@ -137,6 +139,8 @@ def funnel_window(month: Month) -> tuple[int, int]:
 
 def verdict_table(backend: Backend, dim: str, month: Month) -> pl.DataFrame:
     """The funnel's verdicts by ``dim`` at every step, from the funnel report itself."""
+    from parity.core.analytics.funnel import funnel_report
+
     year_from, year_to = funnel_window(month)
     stages = funnel_report(backend, [dim], year_from=year_from, year_to=year_to).stages
     # The others' applicants at the stage (each group is compared with all the others).
@@ -151,6 +155,8 @@ def verdict_table(backend: Backend, dim: str, month: Month) -> pl.DataFrame:
 
 def timeline_table(backend: Backend, month: Month, as_of: date | None) -> pl.DataFrame:
     """Time from posting to first selection of the openings first filled in each period."""
+    from parity.core.analytics.timelines import TARGET_DAYS, timelines_report
+
     rows: list[dict[str, Any]] = []
     for period, months in periods(month).items():
         try:
@@ -191,6 +197,9 @@ def build(store: Store, *, month: str, audience: str = "analyst") -> Document:
     For every other audience, :func:`parity.core.reports.audience.for_audience` protects
     the tables afterwards (the registry of report kinds does it for every report).
     """
+    from parity.core.backend import Backend
+    from parity.core.output import data_as_of
+
     m = parse_month(month)
     backend = Backend.from_store(store)
     as_of = data_as_of(store)
@@ -226,7 +235,7 @@ def build(store: Store, *, month: str, audience: str = "analyst") -> Document:
     timeline = timeline_table(backend, m, cutoff - timedelta(days=1))
     sections.append(Section(
         "timeline", Phrase(N_("Recruitment timeline against the {days}-day target"),
-                           {"days": TARGET_DAYS}), (),
+                           {"days": int(timeline["target_days"][0])}), (),
         (Table("timeline", Phrase(N_("Days from posting to first selection")), timeline,
                {"period": N_("Period"), "openings": N_("Openings filled"),
                 "median_days": N_("Median days"), "within_target": N_("Share filled within the target"),
@@ -271,7 +280,6 @@ def _month_option(value: str) -> str:
     return str(parse_month(value))
 
 
-REWRITERS["monthly"] = write_sentences
 KIND = register(ReportKind(
     name="monthly",
     help="The monthly report of staff selection decisions: selections decided in the month, "
@@ -280,4 +288,4 @@ KIND = register(ReportKind(
          "verdicts over the twelve months to the end of the month; the 120-day timeline.",
     options=(Option("month", "--month", "The month of the selection decisions (YYYY-MM).",
                     _month_option, required=True, metavar="YYYY-MM"),),
-    build=build))
+    build=build, rewrite=write_sentences))
