@@ -21,9 +21,7 @@ from parity.core.reports import scorecard as sc
 from parity.core.reports.document import Document
 from parity.core.store import Store
 
-from ._store import report_db, report_store, sql
-
-__all__ = ["report_db", "report_store"]
+from ._store import sql
 
 SHAPES = {
     "scorecard_targets": ["indicator", "level_band", "value", "target_low", "target_high",

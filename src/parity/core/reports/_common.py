@@ -21,6 +21,7 @@ from parity.core.output.result import data_as_of
 from parity.core.reports.audience import parse as parse_audience
 from parity.core.reports.document import Phrase, Section, Table
 from parity.core.store import Store
+from parity.core.version import data_version
 
 ANALYST = "analyst"
 #: How many calendar years a trend covers (the latest year-end snapshot and four before).
@@ -55,16 +56,27 @@ def audience_key(audience: Audience | None) -> str:
     return ANALYST if audience is None else audience.key
 
 
+#: Releases already built in this process, by store file, data version and audience: a
+#: report of every entity or State, and the tests, read the one release of an audience.
+_RELEASES: dict[tuple[str, str, str], dict[str, pl.DataFrame]] = {}
+
+
 def released_tables(source: Backend | Store, audience: Audience) -> dict[str, pl.DataFrame]:
     """The tables of a release for ``audience``, built and checked by the disclosure
     component (threshold rule, complementary suppression, linked audit); hidden cells are
-    null. Nothing is written: the release is not published."""
+    null. Nothing is written: the release is not published. Built once per store, data
+    version and audience in a process."""
     if not isinstance(source, Store):
         raise UserInputError(
             f"A report for the {audience.key} audience is made from a release, which needs "
             "the store itself.", "Open the store and pass it instead of a backend.")
-    release = build_release(source, audience, Actor("report", "admin"))
-    return {t.name: t.frame for t in release.tables}
+    key = (str(source.path), data_version(source), audience.key)
+    if key not in _RELEASES:
+        release = build_release(source, audience, Actor("report", "admin"))
+        if len(_RELEASES) >= 8:
+            _RELEASES.pop(next(iter(_RELEASES)))
+        _RELEASES[key] = {t.name: t.frame for t in release.tables}
+    return _RELEASES[key]
 
 
 def released(sections: Sequence[Section]) -> list[Section]:
