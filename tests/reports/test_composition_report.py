@@ -5,6 +5,8 @@ cells."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -17,8 +19,10 @@ from parity.core.reports._common import released_tables
 from parity.core.reports.composition import build_composition
 from parity.core.reports.document import Document
 from parity.core.store import Store
+from parity.reports.words import Words
+from parity.web.i18n import LANGUAGES
 
-from ._store import sql
+from ._store import check_pdf, sql
 
 #: The population of the Secretary-General's report, written as plain SQL.
 SG_POPULATION = ("(g.professional_and_higher OR s.category = 'FS') "
@@ -204,3 +208,12 @@ def test_public_report_shows_only_released_cells(report_store: Store) -> None:
                                        & pl.col("staff").is_not_null()).join(
                 truth, on=["regional_group", "level_band", "gender"], how="left")
             assert check["staff"].to_list() == check["n"].fill_null(0).to_list()
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_renders_in_every_language(doc: Document, tmp_path: Path, lang: str) -> None:
+    words = Words(lang)
+    total = doc.sections[0].paragraphs[0].values["total"]
+    annex = doc.tables()["range_annex"].frame
+    check_pdf(doc, lang, tmp_path, [words.fmt.integer(int(total)),
+                                    words.fmt.integer(int(annex["staff"].sum()))])

@@ -5,6 +5,8 @@ Member State audience sees only its release."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
@@ -17,8 +19,10 @@ from parity.core.reports import member_state as ms
 from parity.core.reports._common import released_tables
 from parity.core.reports.document import Document
 from parity.core.store import Store
+from parity.reports.words import Words
+from parity.web.i18n import LANGUAGES
 
-from ._store import sql
+from ._store import check_pdf, sql
 
 SHAPES = {
     "ms_total": ["snapshot_date", "staff"],
@@ -129,3 +133,10 @@ def test_not_a_member_state_is_one_clear_sentence(report_store: Store,
                                                   ctx: ms.Context) -> None:
     with pytest.raises(UserInputError, match="not the ISO3 code"):
         ms.build_member_state(report_store, "ZZZ", ctx=ctx)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_renders_in_every_language(doc: Document, tmp_path: Path, lang: str) -> None:
+    words = Words(lang)
+    funnel_counts = doc.tables()["ms_funnel"].frame["count"]
+    check_pdf(doc, lang, tmp_path, [words.fmt.integer(int(funnel_counts[0]))])

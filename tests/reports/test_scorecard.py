@@ -20,8 +20,10 @@ from parity.core.projection.summarize import first_likely_year
 from parity.core.reports import scorecard as sc
 from parity.core.reports.document import Document
 from parity.core.store import Store
+from parity.reports.words import Words
+from parity.web.i18n import LANGUAGES
 
-from ._store import sql
+from ._store import check_pdf, sql
 
 SHAPES = {
     "scorecard_targets": ["indicator", "level_band", "value", "target_low", "target_high",
@@ -176,3 +178,12 @@ def test_every_entity_at_once_and_unknown_entity(report_store: Store,
         sc.build_scorecard(report_store, "NO-SUCH-ENTITY", ctx=ctx)
     every = sc.entities(report_store)
     assert len(every) > 3
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_renders_in_every_language(doc: Document, tmp_path: Path, lang: str,
+                                   entity: str) -> None:
+    words = Words(lang)
+    regional = _trend(doc, "regional_diversity")["value"]
+    text = check_pdf(doc, lang, tmp_path, [words.fmt.percent(float(regional[-1]), 1)])
+    assert entity in text
