@@ -16,10 +16,12 @@ report shows nothing the audience may not see.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import date
 
 import polars as pl
 
+from parity.core import model
 from parity.core.analytics import composition as comp
 from parity.core.analytics.ranges import classify, desirable_ranges, status_counts
 from parity.core.backend import Backend
@@ -81,6 +83,15 @@ AGE_BAND_NAMES: dict[str, str] = {
     "under_30": N_("Under 30"), "30-39": N_("30 to 39"), "40-49": N_("40 to 49"),
     "50-59": N_("50 to 59"), "60_and_over": N_("60 and over"), "unknown": N_("Unknown"),
 }
+#: The appointment types' names (message ids).
+APPOINTMENT_NAMES: dict[str, str] = {
+    "permanent": N_("Permanent appointment"), "continuing": N_("Continuing appointment"),
+    "fixed-term": N_("Fixed-term appointment"), "temporary": N_("Temporary appointment"),
+}
+#: Columns named by the builder's message ids rather than by the dashboard's labels.
+_NAMED: dict[str, Mapping[str, str]] = {"age_band": AGE_BAND_NAMES,
+                                        "appointment_type": APPOINTMENT_NAMES,
+                                        "category": model.CATEGORIES}
 _ANNEX_COLUMNS: dict[str, str] = {
     "iso3": N_("Member State"), "regional_group": N_("Regional group"),
     "lower": N_("Lower limit"), "midpoint": N_("Midpoint"), "upper": N_("Upper limit"),
@@ -100,19 +111,19 @@ def _breakdown(source: Backend | Store, key: str, dims: tuple[str, ...], snapsho
     frame = comp.composition(source, list(dims), as_of=snapshot, scope=scope)
     share = "share_within" if len(dims) > 1 else "share"
     table = staff_table(key, Phrase(_TITLES[key]), frame, dims, share=share)
-    if "age_band" not in dims:
+    named = {d: _NAMED[d] for d in dims if d in _NAMED}
+    if not named:
         return table
     return dataclasses.replace(
-        table, labels={"age_band": AGE_BAND_NAMES},
-        dimensions={k: v for k, v in table.dimensions.items() if k != "age_band"})
+        table, labels=named,
+        dimensions={k: v for k, v in table.dimensions.items() if k not in named})
 
 
 def _charts(key: str, dims: tuple[str, ...]) -> list[Chart]:
-    if key in ("by_nationality", "by_duty_station", "by_entity"):
-        return []  # too many bars to read; the table says it
-    if len(dims) == 2:
-        return [Chart(key + "_chart", Phrase(_TITLES[key]), key, "stacked_bar", dims[0],
-                      "staff", dims[1])]
+    """A bar chart of a one-dimension table of few groups (the long lists, nationality,
+    entity and duty station, are read in their tables)."""
+    if len(dims) != 1 or key in ("by_nationality", "by_duty_station", "by_entity"):
+        return []
     return [Chart(key + "_chart", Phrase(_TITLES[key]), key, "bar", dims[0], "staff")]
 
 
@@ -203,9 +214,9 @@ def _trends(source: Backend | Store, snapshot: date) -> Section:
         table = Table(key, Phrase(titles[key]), frame.select(list(cols)), cols,
                       dimensions={d: d for d in dims}, shares=["share"] if dims else [])
         tables.append(table)
-        charts.append(Chart(key + "_chart", Phrase(titles[key]), key, "line",
-                            "snapshot_date", "share" if dims else "staff",
-                            dims[0] if dims else None))
+        if not dims:
+            charts.append(Chart(key + "_chart", Phrase(titles[key]), key, "bar",
+                                "snapshot_date", "staff"))
     total = tables[0].frame
     first, last = int(total["staff"][0]), int(total["staff"][-1])
     women = tables[1].frame.filter(pl.col("gender") == "F")
@@ -254,10 +265,7 @@ def _released(source: Store, audience: Audience, snapshot: date) -> list[Section
         pl.lit(None, pl.Utf8).alias("status"), pl.lit(None, pl.Float64).alias(
             "distance_to_range"), pl.lit(None, pl.Int64).alias("needed_to_reach_lower"))
     states = pl.concat([known, hidden.select(known.columns)], how="vertical_relaxed")
-    return [Section("workforce", Phrase(N_("Workforce")), paragraphs, tables,
-                    [Chart("released_gender_parity_chart", Phrase(N_("Gender parity by level")),
-                           "released_gender_parity", "stacked_bar", "parity_band", "staff",
-                           "gender")]),
+    return [Section("workforce", Phrase(N_("Workforce")), paragraphs, tables),
             _annex(states, snapshot, "nationals_in_geographical_posts")]
 
 

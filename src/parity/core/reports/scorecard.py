@@ -52,7 +52,6 @@ from parity.core.reports._common import (
 )
 from parity.core.reports.document import (
     N_,
-    Chart,
     Document,
     Phrase,
     Section,
@@ -269,15 +268,13 @@ def _analyst(ctx: Context, entity: str) -> list[Section]:
                   series, _TREND_COLUMNS,
                   dimensions={"level_band": "level_band"}, labels={"indicator": INDICATORS},
                   shares=["value"])
-    chart = Chart("scorecard_trend_chart", Phrase(N_("Women's share by level, year by year")),
-                  "scorecard_gender", "line", "year", "value", "level_band")
     gender = Table("scorecard_gender", Phrase(N_("Women's share by level, year by year")),
                    series.filter(pl.col("indicator") == "gender_parity").select(
                        "year", "level_band", "value"),
                    {"year": N_("Year"), "level_band": N_("Level"), "value": N_("Women's share")},
                    dimensions={"level_band": "level_band"}, shares=["value"])
     return [Section("targets", Phrase(N_("Compact targets")), paragraphs, [t_table]),
-            Section("trend", Phrase(N_("Five-year trend")), (), [trend, gender], [chart])]
+            Section("trend", Phrase(N_("Five-year trend")), (), [trend, gender])]
 
 
 def _released(source: Store, aud: Audience, entity: str) -> list[Section]:
