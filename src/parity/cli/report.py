@@ -41,10 +41,12 @@ LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the report
 AudienceOption = Annotated[str, typer.Option(
     "--audience", help="analyst (every figure), public, member_state:ISO3 or manager:ENTITY "
     "(figures protected by the disclosure rules).")]
-ReportFormatOption = Annotated[ReportFormat, typer.Option("--format", help="html, pdf or xlsx.")]
+ReportFormatOption = Annotated[list[ReportFormat], typer.Option(
+    "--format", help="html, pdf or xlsx; repeat it for several files of one report "
+    "(e.g. --format html --format pdf --format xlsx).")]
 OutOption = Annotated[Path | None, typer.Option(
     "--out", "-o", help="File to write (default: report-<kind>-<parameters>-<lang>.<format> "
-    "in the current folder).")]
+    "in the current folder); with several formats, its name with each format's suffix.")]
 
 
 def default_name(kind: str, values: dict[str, Any], lang: str, fmt: str) -> Path:
@@ -53,31 +55,37 @@ def default_name(kind: str, values: dict[str, Any], lang: str, fmt: str) -> Path
 
 
 def run(kind: str, values: dict[str, Any], db: Path | None, lang: str, audience: str,
-        fmt: str, out: Path | None) -> None:
-    """Build, render and write one report (the body of every subcommand)."""
+        formats: list[str], out: Path | None) -> None:
+    """Build one report, render it in each format and write the files (the body of every
+    subcommand)."""
     from parity.core.output import write_atomic
     from parity.core.reports.kinds import make
     from parity.core.store import open_store
     from parity.reports import render
 
     settings = Settings.load({"db": db})
-    target = out or default_name(kind, values, lang, fmt)
-    if target.is_dir():
-        raise UserInputError(f"{target} is a folder.", "Give a file name with --out.")
-    if not target.parent.exists():
-        raise UserInputError(f"The folder {target.parent} does not exist.",
-                             "Create it first or give another --out.")
+    formats = list(dict.fromkeys(formats or ["html"]))
+    targets = {f: (out if out is not None and len(formats) == 1 else
+                   out.with_suffix(f".{f}") if out is not None else
+                   default_name(kind, values, lang, f)) for f in formats}
+    for target in targets.values():
+        if target.is_dir():
+            raise UserInputError(f"{target} is a folder.", "Give a file name with --out.")
+        if not target.parent.exists():
+            raise UserInputError(f"The folder {target.parent} does not exist.",
+                                 "Create it first or give another --out.")
     start = time.perf_counter()
     with open_store(settings.db, read_only=True, create=False) as store:
         document = make(store, kind, audience=audience, **values)
-    data = render(document, lang, fmt)
-    try:
-        write_atomic(target, data)
-    except OSError as exc:
-        raise UserInputError(f"Could not write {target}: {exc.strerror or exc}.",
-                             "Check that you may write to that folder.") from None
-    err.print(f"Wrote {target} ({len(data):,} bytes, {time.perf_counter() - start:.1f} s).",
-              highlight=False)
+    for fmt, target in targets.items():
+        data = render(document, lang, fmt)
+        try:
+            write_atomic(target, data)
+        except OSError as exc:
+            raise UserInputError(f"Could not write {target}: {exc.strerror or exc}.",
+                                 "Check that you may write to that folder.") from None
+        err.print(f"Wrote {target} ({len(data):,} bytes, {time.perf_counter() - start:.1f} s).",
+                  highlight=False)
 
 
 def _command(kind: Any) -> Callable[..., None]:
@@ -86,7 +94,7 @@ def _command(kind: Any) -> Callable[..., None]:
     def command(**kwargs: Any) -> None:
         own = {o.name: kwargs.pop(o.name) for o in kind.options}
         run(kind.name, own, kwargs["db"], str(kwargs["lang"]), kwargs["audience"],
-            str(kwargs["fmt"]), kwargs["out"])
+            [str(f) for f in kwargs["fmt"] or ()], kwargs["out"])
 
     params = [inspect.Parameter(
         o.name, inspect.Parameter.KEYWORD_ONLY, default=None,
@@ -95,7 +103,7 @@ def _command(kind: Any) -> Callable[..., None]:
         for o in kind.options]
     shared: list[tuple[str, Any, Any]] = [
         ("db", DbOption, None), ("lang", LangOption, Lang.en),
-        ("audience", AudienceOption, "analyst"), ("fmt", ReportFormatOption, ReportFormat.html),
+        ("audience", AudienceOption, "analyst"), ("fmt", ReportFormatOption, [ReportFormat.html]),
         ("out", OutOption, None)]
     params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
                for n, a, d in shared]

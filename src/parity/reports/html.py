@@ -37,6 +37,7 @@ caption { text-align: start; font-weight: bold; font-size: 9.5pt; padding-bottom
 th, td { border-bottom: 1px solid #c8c8c8; padding: 0.15rem 0.35rem; text-align: start;
   vertical-align: top; }
 thead th { border-bottom: 2px solid #555; font-weight: bold; }
+thead th.n { text-align: end; }
 td.n { text-align: end; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tbody th { font-weight: normal; }
 tr { break-inside: avoid; }
@@ -46,18 +47,22 @@ footer { margin-top: 1.5rem; font-size: 8.5pt; color: #333; border-top: 1px soli
 
 def _table(table: Table, words: Words, ident: str) -> str:
     cols = list(table.columns)
-    head = "".join(f'<th scope="col">{escape(words.t(table.columns[c]))}</th>' for c in cols)
+    numeric = {c for c in cols if c not in table.dimensions and c not in table.labels
+               and table.frame.schema[c].is_numeric()}
+    number_class = ' class="n"'
+    head = "".join(f'<th scope="col"{number_class if c in numeric else ""}>'
+                   f"{escape(words.t(table.columns[c]))}</th>" for c in cols)
     body: list[str] = []
     for row in table.frame.select(cols).iter_rows(named=True):
         cells = []
         for j, c in enumerate(cols):
             text = escape(words.cell(table, c, row[c]))
-            numeric = not (c in table.dimensions or c in table.labels) and isinstance(
+            is_number = not (c in table.dimensions or c in table.labels) and isinstance(
                 row[c], int | float)
             if j == 0:
                 cells.append(f'<th scope="row">{text}</th>')
             else:
-                cells.append(f'<td class="n">{text}</td>' if numeric else f"<td>{text}</td>")
+                cells.append(f'<td class="n">{text}</td>' if is_number else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = f"<p>{escape(words.phrase(table.note))}</p>" if table.note else ""
     return (f'<table id="{ident}"><caption>{escape(words.phrase(table.title))}</caption>'

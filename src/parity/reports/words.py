@@ -128,6 +128,8 @@ class Words:
             return self.fmt.percent(float(value), 1)
         if isinstance(value, float) and column in ("p_value", "q_value"):
             return self.p_value(value)
+        if isinstance(value, float) and column.endswith("days"):
+            return self.number(value)
         if isinstance(value, float):
             return self.fmt.decimal(value, 2)
         return self.value(value)

@@ -6,12 +6,14 @@ table is protected with the disclosure component itself, never a rule of its own
 
 - *count tables* (a table with ``counts``: one or more count columns over one dimension)
   are expanded with their margins (:func:`~parity.core.disclosure.tables.expand`), all
-  linked into one system (a total shared by two tables is one cell; a period inside
-  another, such as the month inside the year to date, is an order constraint), given
-  primary cells by the policy's rules (:func:`primary_cells`) and complementary cells
-  until every hidden cell is protected (:func:`protect`, with its linear-programming
-  audit). A hidden count is shown empty; a share is shown only when its count and its
-  total are shown and the total reaches the policy's ``min_rate_denominator``;
+  linked into one system (a total shared by two tables is one cell), given primary cells
+  by the policy's rules (:func:`primary_cells`) and complementary cells until every
+  hidden cell is protected (:func:`protect`, with its linear-programming audit). A
+  cumulative count (the year to date) is the margin of its new part (the month) and its
+  earlier part (January to the month before), and the earlier part is taken as already
+  published by the previous month's report: the month stays protected against a reader
+  who subtracts two reports. A hidden count is shown empty; a share is shown only when its
+  count and its total are shown and the total reaches ``min_rate_denominator``;
 - *comparison tables* (the funnel's verdicts) keep only the group, the stage and the
   verdict, and only where both groups compared have at least ``min_ratio_group``
   applicants at that stage: the policy's rule for ratios; their counts and rates are not
@@ -28,16 +30,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from parity.core.disclosure.auditor import link
-from parity.core.disclosure.policy import DisclosurePolicy, release_audience
-from parity.core.disclosure.suppression import primary_cells, protect
-from parity.core.disclosure.tables import ALL, CountTable, Expanded, TableSpec, expand
 from parity.core.errors import UserInputError
 from parity.core.reports.document import Document, Table
-from parity.core.store import Store
+
+if TYPE_CHECKING:  # the disclosure component is imported only for protected audiences
+    from parity.core.disclosure.policy import DisclosurePolicy
+    from parity.core.disclosure.tables import Expanded, TableSpec
+    from parity.core.store import Store
 
 ANALYST = "analyst"
 
@@ -52,6 +55,8 @@ def parse(audience: str) -> object | None:
     """The disclosure audience of ``audience`` (None for the analyst)."""
     if audience == ANALYST:
         return None
+    from parity.core.disclosure.policy import release_audience
+
     role, _, scope = audience.partition(":")
     try:
         return release_audience(role, nationality=scope or None if role == "member_state"
@@ -63,45 +68,89 @@ def parse(audience: str) -> object | None:
             "manager:ENTITY (e.g. manager:DPPA).") from None
 
 
-def _spec(table: Table, universe: str) -> TableSpec:
+#: The dimension that splits a cumulative count into its new part and its earlier part.
+PERIOD = "period"
+NEW, EARLIER = "new", "earlier"
+
+
+def _specs(table: Table, universe: str) -> list[tuple[TableSpec, pl.DataFrame]]:
+    """The release tables of a count table: one per cumulative column (its new part and
+    its earlier part as the values of a ``period`` dimension, so the cumulative count is
+    their margin) and one for the other count columns."""
+    from parity.core.disclosure.tables import TableSpec
+
     dim = next(iter(table.dimensions))
-    return TableSpec(name=table.key, title=table.key, description="", universe=universe,
-                     dims=(dim,), counts=tuple(table.counts), additive=(dim,),
-                     order=tuple(table.order))
+    frame = table.frame.with_columns(pl.col(dim).cast(pl.Utf8))
+    out: list[tuple[TableSpec, pl.DataFrame]] = []
+    for big, small in table.cumulative.items():
+        long = pl.concat([
+            frame.select(dim, pl.lit(NEW).alias(PERIOD), pl.col(small).alias("n")),
+            frame.select(dim, pl.lit(EARLIER).alias(PERIOD),
+                         (pl.col(big) - pl.col(small)).alias("n"))])
+        out.append((TableSpec(name=f"{table.key}:{big}", title=table.key, description="",
+                              universe=f"{universe}:{big}", dims=(dim, PERIOD), counts=("n",),
+                              additive=(dim, PERIOD), domains=((PERIOD, (NEW, EARLIER)),)),
+                    long))
+    plain = [c for c in table.counts if c not in table.cumulative
+             and c not in table.cumulative.values()]
+    if plain:
+        out.append((TableSpec(name=table.key, title=table.key, description="",
+                              universe=universe, dims=(dim,), counts=tuple(plain),
+                              additive=(dim,)), frame.select(dim, *plain)))
+    return out
 
 
 def protect_counts(tables: Sequence[Table], universe: str, policy: DisclosurePolicy
-                   ) -> tuple[dict[str, pl.DataFrame], dict[str, dict[str, int | None]]]:
-    """Each count table's frame with its hidden counts null, and each table's margins
-    (count column → total, None when hidden)."""
-    expanded: list[Expanded] = []
+                   ) -> dict[str, pl.DataFrame]:
+    """Each count table's frame with its hidden counts null (and shares recomputed).
+
+    The earlier part of a cumulative count is taken as already published (last month's
+    report gave it): it is a known cell, never hidden, so a cell of the new part is
+    protected against a reader who subtracts the two reports."""
+    from parity.core.disclosure.auditor import link
+    from parity.core.disclosure.suppression import primary_cells, protect
+    from parity.core.disclosure.tables import ALL, CountTable, expand
+
+    parts = {t.key: [expand(CountTable(spec, frame)) for spec, frame in _specs(t, universe)]
+             for t in tables}
+    expanded = [e for es in parts.values() for e in es]
+    earlier = {cid for e in expanded for cid in e.ids.values()
+               if (PERIOD, EARLIER) in cid[2]}
+    system = link(expanded)
+    primary = {c: r for c, r in primary_cells(expanded, policy).items() if c not in earlier}
+    protection = protect(system, primary, policy, known=earlier, tables=expanded)
+
+    def shown(e: Expanded, i: int, col: str) -> int | None:
+        ok = protection.status.get(e.ids[(i, col)], "published") == "published"
+        return int(e.frame[col][i]) if ok else None
+
+    frames: dict[str, pl.DataFrame] = {}
     for t in tables:
         dim = next(iter(t.dimensions))
-        frame = t.frame.select(dim, *t.counts).with_columns(pl.col(dim).cast(pl.Utf8))
-        expanded.append(expand(CountTable(_spec(t, universe), frame)))
-    system = link(expanded)
-    primary = primary_cells(expanded, policy)
-    protection = protect(system, primary, policy, tables=expanded)
-    frames: dict[str, pl.DataFrame] = {}
-    totals: dict[str, dict[str, int | None]] = {}
-    for t, e in zip(tables, expanded, strict=True):
-        dim = next(iter(t.dimensions))
-        shown: dict[tuple[str, str], int | None] = {}
-        for (i, col), cid in e.ids.items():
-            ok = protection.status.get(cid, "published") == "published"
-            shown[(str(e.frame[dim][i]), col)] = int(e.frame[col][i]) if ok else None
-        totals[t.key] = {c: shown.get((ALL, c)) for c in t.counts}
+        cells: dict[tuple[str, str], int | None] = {}
+        for e in parts[t.key]:
+            rows = e.frame.iter_rows(named=True)
+            for i, r in enumerate(rows):
+                if PERIOD in e.spec.dims:
+                    big = e.spec.name.rpartition(":")[2]
+                    if r[PERIOD] == NEW:
+                        cells[(str(r[dim]), t.cumulative[big])] = shown(e, i, "n")
+                    elif r[PERIOD] == ALL:
+                        cells[(str(r[dim]), big)] = shown(e, i, "n")
+                else:
+                    for c in e.spec.counts:
+                        cells[(str(r[dim]), c)] = shown(e, i, c)
         keys = [str(v) for v in t.frame[dim].to_list()]
         frame = t.frame.with_columns(
-            pl.Series(c, [shown.get((k, c)) for k in keys], dtype=pl.Int64) for c in t.counts)
+            pl.Series(c, [cells.get((k, c)) for k in keys], dtype=pl.Int64) for c in t.counts)
         for c, share in t.count_shares.items():
-            total = totals[t.key][c]
+            total = cells.get((ALL, c))
             ok = total is not None and policy.rate_allowed(total)
             frame = frame.with_columns(
                 (pl.col(c) / total if ok and total else pl.lit(None, pl.Float64))
                 .cast(pl.Float64).alias(share))
         frames[t.key] = frame
-    return frames, totals
+    return frames
 
 
 def protect_comparison(table: Table, policy: DisclosurePolicy) -> pl.DataFrame:
@@ -130,11 +179,13 @@ def for_audience(store: Store, document: Document, audience: str,
     target = parse(audience)
     if target is None:
         return document
+    from parity.core.disclosure.policy import DisclosurePolicy
+
     policy = policy or DisclosurePolicy()
     count_tables = [t for s in document.sections for t in s.tables if t.counts]
     universe = f"report:{document.kind}:" + ",".join(
         f"{k}={v}" for k, v in document.parameters.items() if k != "audience")
-    frames, _totals = protect_counts(count_tables, universe, policy) if count_tables else ({}, {})
+    frames = protect_counts(count_tables, universe, policy) if count_tables else {}
     sections = []
     for s in document.sections:
         tables = []

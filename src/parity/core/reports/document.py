@@ -116,11 +116,13 @@ class Table:
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: For audiences other than the analyst (:mod:`parity.core.reports.audience`): the
     #: count columns of a count table over its one dimension (protected as a release
-    #: table, with its margins), each count column's share column, and (larger, smaller)
-    #: count columns that hold on every row (a month inside its year to date).
+    #: table, with its margins), each count column's share column, and the cumulative
+    #: columns: {larger: smaller} where larger = smaller + a part an earlier report may
+    #: already have published (the year to date = the month + January to the month
+    #: before, which last month's report gave).
     counts: Sequence[str] = ()
     count_shares: Mapping[str, str] = field(default_factory=dict)
-    order: Sequence[tuple[str, str]] = ()
+    cumulative: Mapping[str, str] = field(default_factory=dict)
     #: How a table without ``counts`` is protected: "comparison" (verdicts only, under the
     #: ratio rule), "timeline" (small counts and rates on small counts hidden) or
     #: "released" (read from a release made for the audience: shown as it is).

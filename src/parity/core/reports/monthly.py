@@ -18,7 +18,6 @@ first selection fell in each period. The sentences are written from those figure
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -88,19 +87,32 @@ def periods(month: Month) -> dict[str, tuple[str, ...]]:
             "year_earlier": (str(month.shift(-12)),)}
 
 
-def selections(backend: Backend, dim: str, months: Sequence[str]) -> pl.DataFrame:
-    """Selections decided in ``months`` by ``dim`` (columns ``dim``, ``selected``): the
-    funnel's count table filtered on selection_month, roster openings included."""
+def selections(backend: Backend, dim: str, periods_: dict[str, tuple[str, ...]]
+               ) -> dict[str, pl.DataFrame]:
+    """Selections decided in each period's months by ``dim`` (columns ``dim``,
+    ``selected``): the funnel's count table filtered on selection_month, roster openings
+    included. One count by ``dim`` and month serves every period, except for range_status,
+    whose labels come from the desirable-range table in force at each period's start."""
     from parity.core.analytics.funnel_counts import CountRequest, count_table
     from parity.core.analytics.funnel_dims import Filter
 
-    request = CountRequest((dim,), filters=(Filter("selection_month", tuple(months)),))
-    try:
-        counts = count_table(backend, request)
-    except UserInputError:  # no application was selected in those months
-        return pl.DataFrame(schema={dim: pl.Utf8, "selected": pl.Int64})
-    return (counts.group_by(dim).agg(pl.col("selected").sum().cast(pl.Int64))
-            .with_columns(pl.col(dim).cast(pl.Utf8)))
+    def count(keys: tuple[str, ...], months: tuple[str, ...]) -> pl.DataFrame:
+        request = CountRequest(keys, filters=(Filter("selection_month", months),))
+        try:
+            return count_table(backend, request)
+        except UserInputError:  # no application was selected in those months
+            return pl.DataFrame(schema={**{k: pl.Utf8 for k in keys}, "selected": pl.Int64})
+
+    def by_dim(frame: pl.DataFrame) -> pl.DataFrame:
+        return (frame.group_by(dim).agg(pl.col("selected").sum().cast(pl.Int64))
+                .with_columns(pl.col(dim).cast(pl.Utf8)))
+
+    if dim == "range_status":
+        return {p: by_dim(count((dim,), months)) for p, months in periods_.items()}
+    every = tuple(sorted({m for months in periods_.values() for m in months}))
+    counts = count((dim, "selection_month"), every)
+    return {p: by_dim(counts.filter(pl.col("selection_month").is_in(list(months))))
+            for p, months in periods_.items()}
 
 
 def _ordered(frame: pl.DataFrame, dim: str) -> pl.DataFrame:
@@ -118,8 +130,8 @@ def _ordered(frame: pl.DataFrame, dim: str) -> pl.DataFrame:
 def selection_table(backend: Backend, dim: str, month: Month) -> pl.DataFrame:
     """One breakdown: counts and shares of the month, the year to date and a year earlier."""
     frame: pl.DataFrame | None = None
-    for period, months in periods(month).items():
-        part = selections(backend, dim, months).rename({"selected": period})
+    for period, counts in selections(backend, dim, periods(month)).items():
+        part = counts.rename({"selected": period})
         frame = part if frame is None else frame.join(part, on=dim, how="full", coalesce=True)
     assert frame is not None
     frame = _ordered(frame, dim).with_columns(pl.col(p).fill_null(0).cast(pl.Int64)
@@ -184,7 +196,7 @@ def _selection_section(dim: str, frame: pl.DataFrame, month: Month) -> Section:
     table = Table(key, Phrase(TITLES[dim]), frame, columns, dimensions={dim: dim},
                   shares=tuple(SHARES), counts=tuple(PERIODS),
                   count_shares={p: f"{p}_share" for p in PERIODS},
-                  order=(("year_to_date", "month"),))
+                  cumulative={"year_to_date": "month"})
     charts = () if dim == "entity" else (
         Chart(f"{key}_chart", Phrase(N_("Selections in {month}"), {"month": month}), key,
               "bar", dim, "month"),)
