@@ -10,7 +10,7 @@ from pydantic import Field
 
 from parity.core.params._loading import ParameterFile, Sourced, load_parameters
 
-COMPACT_DOC = "docs/reports.md"
+COMPACT_DOC = "docs/annual-reports.md"
 Fraction = Annotated[float, Field(gt=0.0, le=1.0)]
 
 
