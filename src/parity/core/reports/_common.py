@@ -19,7 +19,7 @@ from parity.core.errors import UserInputError
 from parity.core.output import DataAsOf
 from parity.core.output.result import data_as_of
 from parity.core.reports.audience import parse as parse_audience
-from parity.core.reports.document import Phrase, Section, Table
+from parity.core.reports.document import Chart, Phrase, Section, Table
 from parity.core.store import Store
 from parity.core.version import data_version
 
@@ -86,16 +86,20 @@ def released(sections: Sequence[Section]) -> list[Section]:
                                            for t in s.tables]) for s in sections]
 
 
-def prefixed(sections: Sequence[Section], prefix: str, title: Phrase) -> Section:
+def prefixed(sections: Sequence[Section], prefix: str, title: Phrase,
+             charts: bool = True) -> Section:
     """One report's sections as one section of a report of many (table and chart keys
-    prefixed, so they stay unique): every entity's scorecard, every State's profile."""
-    tables, charts, paragraphs = [], [], []
+    prefixed, so they stay unique): every entity's scorecard, every State's profile
+    (without ``charts``: the tables only, for a report of 193 States)."""
+    tables: list[Table] = []
+    drawn: list[Chart] = []
+    paragraphs: list[Phrase] = []
     for s in sections:
         paragraphs += list(s.paragraphs)
         tables += [dataclasses.replace(t, key=f"{prefix}_{t.key}") for t in s.tables]
-        charts += [dataclasses.replace(c, key=f"{prefix}_{c.key}", table=f"{prefix}_{c.table}")
-                   for c in s.charts]
-    return Section(prefix, title, paragraphs, tables, charts)
+        drawn += [dataclasses.replace(c, key=f"{prefix}_{c.key}", table=f"{prefix}_{c.table}")
+                  for c in s.charts] if charts else []
+    return Section(prefix, title, paragraphs, tables, drawn)
 
 
 def without_margins(frame: pl.DataFrame, dims: Sequence[str]) -> pl.DataFrame:

@@ -183,18 +183,20 @@ def _analyst(ctx: Context, state: str) -> list[Section]:
 
 def _released(source: Store, aud: Audience, state: str, snapshot: date) -> list[Section]:
     rel = released_tables(source, aud)
-    own = without_margins(rel["own_nationals_by_level_gender"], ("level_band", "gender"))
     geo = rel["nationals_in_geographical_posts"].filter(pl.col("nationality") == state)
     ranges = desirable_ranges(source, snapshot)
     limits = ranges.states.filter(pl.col("iso3") == state).drop(
         "staff", "status", "distance_to_range", "needed_to_reach_lower")
     staff = geo["staff"][0] if geo.height else None
-    sections = [Section("nationals", Phrase(N_("Nationals on the staff")), (), [
-        Table("released_nationals", Phrase(N_("Nationals by level and gender")),
-              own.select("level_band", "gender", "staff"),
-              {"level_band": N_("Level"), "gender": N_("Gender"), "staff": N_("Staff")},
-              dimensions={"level_band": "level_band", "gender": "gender"},
-              source="own_nationals_by_level_gender")])]
+    sections = []
+    if "own_nationals_by_level_gender" in rel:  # the State's own release only
+        own = without_margins(rel["own_nationals_by_level_gender"], ("level_band", "gender"))
+        sections.append(Section("nationals", Phrase(N_("Nationals on the staff")), (), [
+            Table("released_nationals", Phrase(N_("Nationals by level and gender")),
+                  own.select("level_band", "gender", "staff"),
+                  {"level_band": N_("Level"), "gender": N_("Gender"), "staff": N_("Staff")},
+                  dimensions={"level_band": "level_band", "gender": "gender"},
+                  source="own_nationals_by_level_gender")]))
     if staff is not None:
         row = classify(limits.with_columns(pl.lit(staff).cast(pl.Int64).alias("staff")),
                        ranges.params).row(0, named=True)
@@ -252,7 +254,7 @@ def build_member_states(source: Backend | Store, as_of: date | None = None,
     for iso3 in sorted(reference.member_states()["iso3"].to_list()):
         _, snapshot, parts = _profile(source, iso3, as_of, aud, ctx)
         sections.append(prefixed(parts, iso3, Phrase(N_("Profile of {state}"),
-                                                     {"state": Country(iso3)})))
+                                                     {"state": Country(iso3)}), charts=False))
     return Document("member-state", Phrase(N_("Profiles of the Member States")),
                     {"state": "all", "as_of": snapshot}, audience_key(aud), sections, (),
                     as_of_data(source))

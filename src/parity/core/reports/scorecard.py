@@ -342,7 +342,9 @@ def build_scorecards(source: Backend | Store, as_of: date | None = None,
     figures computed once."""
     aud = audience_of(audience)
     ctx = context(source, as_of) if aud is None else None
-    sections, notes, snapshot = [], [], None
+    sections: list[Section] = []
+    notes: list[Phrase] = []
+    snapshot: date | None = None
     for e in entities(source, as_of):
         _, snapshot, parts, notes = _scorecard(source, e, as_of, aud, ctx)
         sections.append(prefixed(parts, e, Phrase(N_("Scorecard of {entity}"),
