@@ -45,12 +45,16 @@ ReportFormatOption = Annotated[list[ReportFormat], typer.Option(
     "--format", help="html, pdf or xlsx; repeat it for several files of one report "
     "(e.g. --format html --format pdf --format xlsx).")]
 OutOption = Annotated[Path | None, typer.Option(
-    "--out", "-o", help="File to write (default: report-<kind>-<parameters>-<lang>.<format> "
-    "in the current folder); with several formats, its name with each format's suffix.")]
+    "--out", "-o", help="File to write (default: report-<kind>-<parameters>[-<audience>]-"
+    "<lang>.<format> in the current folder); with several formats, its name with each "
+    "format's suffix.")]
 
 
-def default_name(kind: str, values: dict[str, Any], lang: str, fmt: str) -> Path:
-    parts = [kind, *(str(v) for v in values.values() if v is not None), lang]
+def default_name(kind: str, values: dict[str, Any], lang: str, fmt: str,
+                 audience: str = "analyst") -> Path:
+    """report-<kind>-<parameters>[-<audience>]-<lang>.<format>"""
+    parts = [kind, *(str(v) for v in values.values() if v is not None),
+             *([audience] if audience != "analyst" else []), lang]
     return Path("-".join(["report", *parts]).replace(":", "_").replace("/", "_") + f".{fmt}")
 
 
@@ -67,7 +71,7 @@ def run(kind: str, values: dict[str, Any], db: Path | None, lang: str, audience:
     formats = list(dict.fromkeys(formats or ["html"]))
     targets = {f: (out if out is not None and len(formats) == 1 else
                    out.with_suffix(f".{f}") if out is not None else
-                   default_name(kind, values, lang, f)) for f in formats}
+                   default_name(kind, values, lang, f, audience)) for f in formats}
     for target in targets.values():
         if target.is_dir():
             raise UserInputError(f"{target} is a folder.", "Give a file name with --out.")
