@@ -13,11 +13,13 @@ import pytest
 
 from parity.core.analytics.ranges import desirable_ranges
 from parity.core.analytics.timelines import timelines_report
+from parity.core.disclosure import release_audience
 from parity.core.errors import SettingsError, UserInputError
 from parity.core.params import load_compact_parameters, load_gender_parameters
 from parity.core.projection import project
 from parity.core.projection.summarize import first_likely_year
 from parity.core.reports import scorecard as sc
+from parity.core.reports._common import released_tables
 from parity.core.reports.document import Document
 from parity.core.store import Store
 from parity.reports.words import Words
@@ -187,3 +189,25 @@ def test_renders_in_every_language(doc: Document, tmp_path: Path, lang: str,
     regional = _trend(doc, "regional_diversity")["value"]
     text = check_pdf(doc, lang, tmp_path, [words.fmt.percent(float(regional[-1]), 1)])
     assert entity in text
+
+
+def test_manager_sees_only_the_release_of_its_entity(report_store: Store,
+                                                     entity: str) -> None:
+    audience = f"manager:{entity}"
+    doc = sc.build_scorecard(report_store, entity, audience=audience)
+    rel = released_tables(report_store, release_audience("manager", entity=entity))
+    tables = doc.tables()
+    assert set(tables) == {"released_entity_gender", "released_entity_level_gender"}
+    for table in tables.values():
+        assert table.protection == "released"
+        source = rel[str(table.source)]
+        dims = [c for c in table.frame.columns if c in ("level_band", "gender")]
+        if "entity" in source.columns:
+            source = source.filter(pl.col("entity") == entity)
+        joined = table.frame.join(source, on=dims, how="left", suffix="_rel")
+        assert joined.height == table.frame.height
+        assert joined["staff"].to_list() == joined["staff_rel"].to_list()
+    women = doc.sections[0].paragraphs
+    shares = tables["released_entity_gender"].frame.filter(pl.col("gender") == "F")
+    if women:
+        assert women[0].values["women"].value == shares["gender_share"][0]
