@@ -47,7 +47,16 @@ def independent(csv_path: Path) -> pl.DataFrame:
         .alias("level_band"),
         (pl.col("field") == "true").alias("field"),
         (pl.col("geo_subject") == "true").alias("geo_subject"),
-    )
+    ).with_columns(_age_band(pl.col("snapshot_date").dt.year()
+                             - pl.col("birth_year").replace("", None).cast(pl.Int32)))
+
+
+def _age_band(age: pl.Expr) -> pl.Expr:
+    """The age bands written out by hand: under 30, 30-39, 40-49, 50-59, 60 and over."""
+    return (pl.when(age.is_null()).then(pl.lit("unknown"))
+            .when(age >= 60).then(pl.lit("60_and_over")).when(age >= 50).then(pl.lit("50-59"))
+            .when(age >= 40).then(pl.lit("40-49")).when(age >= 30).then(pl.lit("30-39"))
+            .otherwise(pl.lit("under_30")).alias("age_band"))
 
 
 def test_snapshots_and_latest(generated: Generated) -> None:

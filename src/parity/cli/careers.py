@@ -95,8 +95,8 @@ def careers(
         "--flow", help="promotion, reassignment, separation or roster.")],
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
-        "category, entity, entity_type (field), organization, appointment_type, event_month "
-        "(rates per "
+        "category, entity, entity_type (field), organization, appointment_type, age_band, "
+        "event_month (rates per "
         "month, no comparisons) ('parity dimensions'). "
         "Repeat (or separate with commas) for intersections. Default: regional_group.")]
     = None,

@@ -40,15 +40,15 @@ def _day(value: datetime | None) -> date | None:
 
 # ---------------------------------------------------------------------------- composition
 _SCOPE_TITLES = {"professional": "Professional and higher", "senior": "P-5, D-1 and D-2",
-                 "geo": "posts subject to geographical distribution"}
+                 "geo": "posts subject to geographical distribution",
+                 "sg_report": "P and higher plus FS, excluding temporary appointments"}
 
 
 def composition(
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Dimension(s): regional_group, nationality, gender, grade, level_band, "
         "category, entity, entity_type (field), organization, duty_station, appointment_type, "
-        "geo_subject "
-        "('parity dimensions'). Repeat or separate with commas.")] = None,
+        "age_band, geo_subject ('parity dimensions'). Repeat or separate with commas.")] = None,
     db: DbOption = None,
     as_of: AsOfOption = None,
     compare: Annotated[datetime | None, typer.Option(
@@ -61,8 +61,10 @@ def composition(
         "--yearly/--no-yearly",
         help="With --trend: only the last snapshot of each calendar year.")] = False,
     scope: Annotated[str, typer.Option(
-        help="all, professional (P and higher), senior (P-5, D-1, D-2) or geo "
-        "(posts subject to geographical distribution).")] = "all",
+        "--scope", "--population",
+        help="all, professional (P and higher), senior (P-5, D-1, D-2), geo "
+        "(posts subject to geographical distribution) or sg_report (the composition "
+        "report's population: P and higher plus FS, no temporary appointments).")] = "all",
     where: WhereOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,

@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 
 from parity.core.backend import Backend
 from parity.core.dimensions import FIELD, entity_type_table
+from parity.core.dimensions.age import age_expr
 
 #: Order of events on one date.
 ORD_APPOINTMENT, ORD_PROMOTION, ORD_REASSIGNMENT, ORD_SEPARATION = range(4)
@@ -79,6 +80,7 @@ SNAPSHOT_COLUMNS: dict[str, str] = {
     "nationality": "nationality", "gender": "gender", "grade": "grade", "entity": "entity",
     "field": "field", "appointment": "appointment_type", "station": "duty_station",
     "organization": "organization",
+    "age": "birth_year",
 }
 #: What an event can bring to the segment it ends.
 ENDING_COLUMNS: tuple[str, ...] = ("reason", "from_entity", "to_entity", "from_field",
@@ -96,6 +98,9 @@ def snapshot_rows(src: Sources, snapshots: Sequence[date], prefix: str, shift: i
     if shift == 0:
         values |= {"date": s.snapshot_date, "next": date_at(k + 1, snapshots)}
     for name in columns:
+        if name == "age":  # the age on the snapshot (one rule: parity.core.dimensions.age)
+            values[name] = age_expr(s.snapshot_date, s.birth_year)
+            continue
         col = s[SNAPSHOT_COLUMNS[name]]
         values[name] = col if name in ("entity", "field", "station") else col.cast("string")
     return s.select(**{prefix + k_: v for k_, v in values.items()})

@@ -53,6 +53,7 @@ from parity.core.analytics.careers_events import (
 )
 from parity.core.backend import Backend
 from parity.core.dimensions import UNKNOWN, entity_type_table, registry
+from parity.core.dimensions.age import age_band_expr
 from parity.core.errors import EmptyStoreError, UserInputError
 
 #: Dimensions a career flow can be broken down (or stratified) by (from the registry).
@@ -291,7 +292,7 @@ def contributions(src: Sources, window: Window, flow: str,
 
 #: The raw segment column each dimension is derived from.
 _BASE: dict[str, str] = {"regional_group": "nationality", "level_band": "grade",
-                         "category": "grade", "entity_type": "entity"}
+                         "category": "grade", "entity_type": "entity", "age_band": "age"}
 
 
 def base_columns(keys: Sequence[str]) -> list[str]:
@@ -316,6 +317,8 @@ def by_dimensions(pre: ir.Table, src: Sources, keys: Sequence[str], scope: str,
         group = ibis.null("string")
     derived = {"regional_group": group, "level_band": ibis.coalesce(g.level_band, g.category),
                "category": g.category}
+    if "age_band" in keys:
+        derived["age_band"] = age_band_expr(pre.age)
     if "entity_type" in keys:  # the one field-entity rule, on the segment's entity
         types = entity_type_table(src.staff)
         types = types.select(t_entity=types.entity, t_type=types.entity_type)

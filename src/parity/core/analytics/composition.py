@@ -19,6 +19,7 @@ from parity.core import model
 from parity.core.analytics.funnel_dims import Filter, parse_filters, where_labels
 from parity.core.backend import Backend
 from parity.core.dimensions import UNKNOWN, entity_type_table, registry
+from parity.core.dimensions.age import age_band_expr, age_expr
 from parity.core.errors import EmptyStoreError, UserInputError
 from parity.core.reference import NON_MEMBER_GROUP
 from parity.core.store import Store
@@ -32,7 +33,15 @@ SCOPES: dict[str, str] = {
     "professional": "Professional and higher categories (P, D, ASG/USG).",
     "senior": "Senior levels P-5, D-1 and D-2.",
     "geo": "Staff in posts subject to geographical distribution (geo_subject = true).",
+    "sg_report": "The population of the Secretary-General's report on the composition of "
+                 "the Secretariat: Professional and higher categories plus Field Service, "
+                 "excluding temporary appointments.",
 }
+#: Category codes of the ``sg_report`` population (with the Professional and higher ones).
+SG_REPORT_EXTRA_CATEGORIES: tuple[str, ...] = ("FS",)
+SG_REPORT_EXCLUDED_APPOINTMENTS: tuple[str, ...] = ("temporary",)
+
+
 def as_backend(source: Backend | Store) -> Backend:
     """Accept either an open store or a backend."""
     return source if isinstance(source, Backend) else Backend.from_store(source)
@@ -91,6 +100,7 @@ def staff_view(backend: Backend) -> ir.Table:
         duty_station=s.duty_station,
         entity_type=types.entity_type.fill_null(UNKNOWN),
         appointment_type=s.appointment_type.cast("string"),
+        age_band=age_band_expr(age_expr(s.snapshot_date, s.birth_year)),
         geo_subject=s.geo_subject,
         professional=g.professional_and_higher,
     )
@@ -106,6 +116,12 @@ def scoped(view: ir.Table, scope: str) -> ir.Table:
         return view.filter(view.grade.isin(sorted(model.SENIOR_GRADES)))
     if scope == "geo":
         return view.filter(view.geo_subject)
+    if scope == "sg_report":
+        return view.filter(
+            (view.professional.fill_null(False)
+             | view.category.isin(list(SG_REPORT_EXTRA_CATEGORIES)))
+            & ~view.appointment_type.isin(list(SG_REPORT_EXCLUDED_APPOINTMENTS))
+            .fill_null(False))
     return view
 
 

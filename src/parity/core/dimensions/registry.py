@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from parity.core import model
+from parity.core.dimensions.age import AGE_BANDS
 from parity.core.dimensions.entity_type import ENTITY_TYPES
 from parity.core.dimensions.levels import BROAD_BANDS, LEVEL_ORDER, PARITY_BANDS
 from parity.core.errors import UserInputError
@@ -26,7 +27,7 @@ from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
 
 UNKNOWN = "unknown"
 Kind = Literal["raw", "region", "band", "broad_band", "parity_band", "category", "entity_type", "internal",
-               "year", "bool", "month", "date_year", "range_status"]
+               "year", "bool", "month", "date_year", "range_status", "age_band"]
 SourceTable = Literal["applications", "openings", "staff", "events"]
 #: The label format of each kind read from a date: the month (YYYY-MM) or the year (YYYY)
 #: it falls in; a missing date is ``unknown``.
@@ -180,6 +181,11 @@ DIMENSIONS: dict[str, Dimension] = {d.name: d for d in (
               {"events": "event_date"},
               notes=("Career flows by event_month give each month's events, staff-years and "
                      "rate with its interval, without ratios, tests or strata.",)),
+    Dimension("age_band", "Age band",
+              "Age on the snapshot (its year minus the birth year): " + ", ".join(AGE_BANDS)
+              + "; unknown without a birth year. In career flows, the age on the snapshot "
+              "that opens the period at risk.", "age_band", {"staff": "birth_year"}, ("age",),
+              (*AGE_BANDS, UNKNOWN)),
     Dimension("geo_subject", "Post subject to geographical distribution",
               "true for staff in posts subject to geographical distribution.", "bool",
               {"staff": "geo_subject"}, ("geo",)),
@@ -193,9 +199,9 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "funnel": tuple(n for n, d in DIMENSIONS.items() if "applications" in d.sources),
     "timelines": tuple(n for n, d in DIMENSIONS.items()
                        if "openings" in d.sources and n != "opening"),
-    "careers": (*_STAFF, "appointment_type", "event_month"),
+    "careers": (*_STAFF, "appointment_type", "age_band", "event_month"),
     "careers --flow roster": _STAFF,
-    "composition": (*_STAFF, "duty_station", "appointment_type", "geo_subject"),
+    "composition": (*_STAFF, "duty_station", "appointment_type", "age_band", "geo_subject"),
     "gender": ("level_band", "entity", "entity_type", "organization"),
     "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
                 "parity_band", "entity", "year"),

@@ -124,7 +124,8 @@ class Table:
     count_shares: Mapping[str, str] = field(default_factory=dict)
     cumulative: Mapping[str, str] = field(default_factory=dict)
     #: How a table without ``counts`` is protected: "comparison" (verdicts only, under the
-    #: ratio rule) or "timeline" (small counts and rates on small counts hidden).
+    #: ratio rule), "timeline" (small counts and rates on small counts hidden) or
+    #: "released" (read from a release made for the audience: shown as it is).
     protection: str | None = None
 
 

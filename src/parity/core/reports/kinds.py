@@ -32,6 +32,9 @@ from parity.core.store import Store
 #: Modules that register report kinds, imported on first use.
 REPORT_MODULES: list[str] = [
     "parity.core.reports.monthly",
+    "parity.core.reports.composition",
+    "parity.core.reports.scorecard",
+    "parity.core.reports.member_state",
 ]
 
 
