@@ -61,6 +61,9 @@ def composition(
     scope: Annotated[str, typer.Option(
         help="all, professional (P and higher), senior (P-5, D-1, D-2) or geo "
         "(posts subject to geographical distribution).")] = "all",
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Count only these staff: DIM=VALUE, DIM!=VALUE or DIM=V1,V2 on the "
+        "dimensions of --by (repeatable, ANDed), e.g. --where level_band=P-4.")] = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
 ) -> None:
@@ -71,6 +74,7 @@ def composition(
     from parity.core.store import open_store
 
     dims = [d for item in (by or []) for d in item.split(",") if d.strip()]
+    filters = list(where or [])
     if (trend or yearly) and compare is not None:
         raise UserInputError("--trend and --compare cannot be combined.",
                              "Use --trend for every snapshot or --compare for two.")
@@ -78,21 +82,22 @@ def composition(
     with open_store(settings.db, read_only=True) as store:
         if trend or yearly:
             frame = comp.composition_trend(store, dims, scope=scope, date_to=_day(as_of),
-                                           yearly=yearly)
+                                           yearly=yearly, where=filters)
             title, name = "Staff by " + (", ".join(dims) or "snapshot") + ", every snapshot", \
                 "trend"
         elif compare is not None:
             frame = comp.composition_change(store, dims, compare=compare.date(),
-                                            as_of=_day(as_of), scope=scope)
+                                            as_of=_day(as_of), scope=scope, where=filters)
             title, name = "Change in staff by " + (", ".join(dims) or "total"), "change"
         else:
-            frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope)
+            frame = comp.composition(store, dims, as_of=_day(as_of), scope=scope,
+                                     where=filters)
             title, name = "Staff by " + (", ".join(dims) or "total"), "composition"
         as_of_data = data_as_of(store)
     if scope != "all":
         title += f" ({_SCOPE_TITLES.get(scope, scope)})"
     params = {"by": dims, "as_of": _day(as_of), "compare": _day(compare), "trend": trend,
-              "yearly": yearly, "scope": scope}
+              "yearly": yearly, "scope": scope, "where": filters}
     emit(Result(title, params, {name: frame}, data_as_of=as_of_data), fmt, output)
 
 

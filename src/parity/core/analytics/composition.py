@@ -16,6 +16,7 @@ import ibis.expr.types as ir
 import polars as pl
 
 from parity.core import model
+from parity.core.analytics.funnel_dims import Filter, parse_filters
 from parity.core.backend import Backend
 from parity.core.dimensions import UNKNOWN, entity_type_table, registry
 from parity.core.errors import EmptyStoreError, UserInputError
@@ -107,10 +108,33 @@ def scoped(view: ir.Table, scope: str) -> ir.Table:
     return view
 
 
+def staff_filters(where: Sequence[str | Filter]) -> tuple[Filter, ...]:
+    """``DIM=V``, ``DIM!=V`` or ``DIM=V1,V2`` filters on composition dimensions (ANDed)."""
+    for item in where:
+        if isinstance(item, str) and "=" in item:
+            dimension_names([item.partition("!=" if "!=" in item else "=")[0]])
+    filters = parse_filters(where)
+    for f in filters:
+        dimension_names([f.dimension])
+    return filters
+
+
+def filtered(view: ir.Table, filters: Sequence[Filter]) -> ir.Table:
+    """Keep the staff rows every filter admits; ``unknown`` also matches a missing value."""
+    for f in filters:
+        col = view[f.dimension].cast("string")
+        wanted = [v for v in f.values if v != UNKNOWN]
+        cond: ir.BooleanValue = col.isin(wanted) if wanted else ibis.literal(False)
+        if UNKNOWN in f.values:
+            cond = cond | col.isnull() | (col == UNKNOWN)
+        view = view.filter(~cond.fill_null(False) if f.negate else cond.fill_null(False))
+    return view
+
+
 def count_staff(backend: Backend, by: Sequence[str], dates: Sequence[date] | None,
-                scope: str = "all") -> pl.DataFrame:
+                scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Staff per snapshot date and group: one Ibis expression, one execution."""
-    view = scoped(staff_view(backend), scope)
+    view = filtered(scoped(staff_view(backend), scope), staff_filters(where))
     if dates is not None:
         view = view.filter(view.snapshot_date.isin(list(dates)))
     counts = view.group_by(["snapshot_date", *by]).agg(staff=view.count())
@@ -147,17 +171,18 @@ def _shares(frame: pl.DataFrame, by: Sequence[str], date_col: str = "snapshot_da
 
 
 def composition(source: Backend | Store, by: Sequence[str], as_of: date | None = None,
-                scope: str = "all") -> pl.DataFrame:
-    """Staff and shares by ``by`` on the latest snapshot on or before ``as_of``.
+                scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
+    """Staff and shares by ``by`` (one or more dimensions: a cross-tabulation) on the latest
+    snapshot on or before ``as_of``, counting only the staff ``where`` admits.
 
     Columns: snapshot_date, the ``by`` dimensions, staff, share (of all staff in the scope
-    on that date) and, with two or more dimensions, share_within (of the staff in the same
-    group of the first dimension, e.g. the women's share within each grade).
+    and filters on that date) and, with two or more dimensions, share_within (of the staff
+    in the same group of the first dimension, e.g. the women's share within each grade).
     """
     backend = as_backend(source)
     dims = dimension_names(by)
     snapshot = resolve_snapshot(snapshot_dates(backend), as_of)
-    frame = count_staff(backend, dims, [snapshot], scope)
+    frame = count_staff(backend, dims, [snapshot], scope, where)
     return _sort(_shares(frame, dims), ["snapshot_date", *dims])
 
 
@@ -174,7 +199,8 @@ def _complete(frame: pl.DataFrame, dims: Sequence[str], dates: Sequence[date]) -
 
 def composition_trend(source: Backend | Store, by: Sequence[str], scope: str = "all",
                       date_from: date | None = None, date_to: date | None = None,
-                      yearly: bool = False) -> pl.DataFrame:
+                      yearly: bool = False,
+                      where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Staff and shares by ``by`` on every snapshot (optionally between two dates).
 
     With ``yearly``, only the last snapshot of each calendar year. Columns as
@@ -193,7 +219,7 @@ def composition_trend(source: Backend | Store, by: Sequence[str], scope: str = "
             "Widen the period or omit it.")
     if yearly:
         dates = [d for d in dates if d == max(x for x in dates if x.year == d.year)]
-    frame = _complete(count_staff(backend, dims, dates, scope), dims, dates)
+    frame = _complete(count_staff(backend, dims, dates, scope, where), dims, dates)
     frame = _shares(frame, dims).sort("snapshot_date")
     change = pl.col("staff") - pl.col("staff").shift(1)
     frame = frame.with_columns((change.over(dims) if dims else change).alias("change"))
@@ -201,7 +227,8 @@ def composition_trend(source: Backend | Store, by: Sequence[str], scope: str = "
 
 
 def composition_change(source: Backend | Store, by: Sequence[str], compare: date,
-                       as_of: date | None = None, scope: str = "all") -> pl.DataFrame:
+                       as_of: date | None = None, scope: str = "all",
+                       where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Staff and shares by ``by`` on two snapshots and the change between them.
 
     ``compare`` and ``as_of`` each pick the latest snapshot on or before them; the earlier
@@ -219,7 +246,8 @@ def composition_change(source: Backend | Store, by: Sequence[str], compare: date
             f"--compare {compare} and --as-of pick the same snapshot ({d_to}).",
             "Give a --compare date that falls before another snapshot.")
     d_from, d_to = sorted([d_cmp, d_to])
-    frame = _complete(count_staff(backend, dims, [d_from, d_to], scope), dims, [d_from, d_to])
+    frame = _complete(count_staff(backend, dims, [d_from, d_to], scope, where), dims,
+                      [d_from, d_to])
     frame = _shares(frame, dims).drop("share_within", strict=False)
     before = frame.filter(pl.col("snapshot_date") == d_from).drop("snapshot_date").rename(
         {"staff": "staff_from", "share": "share_from"})
