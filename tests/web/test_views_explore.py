@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -15,8 +17,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from parity.core.errors import UserInputError
+from parity.core.store import open_store
+from parity.web import users
+from parity.web.app import create_app
+from parity.web.config import WebSettings
 
-from .conftest import ROOT, WebData
+from .conftest import PASSWORD, ROOT, WebData, login
 from .test_http import assert_error
 
 AsRole = Callable[[str], TestClient]
@@ -149,7 +155,6 @@ def test_pivot_twin_equals_the_cli_with_the_same_filters(as_role: AsRole,
 
 def test_core_filters_negate_and_match_unknown(web_data: WebData) -> None:
     from parity.core.analytics import composition
-    from parity.core.store import open_store
 
     staff = staff_frame(web_data.db)
     latest = staff.filter(pl.col("snapshot_date") == staff["snapshot_date"].max())
@@ -162,3 +167,79 @@ def test_core_filters_negate_and_match_unknown(web_data: WebData) -> None:
     assert int(not_afr["staff"].sum()) == kept.height
     missing = latest.filter(pl.col("gender").is_null() | (pl.col("gender") == "unknown"))
     assert int(unknown["staff"].sum()) == missing.height
+
+
+# ---------------------------------------------------------------------------- careers
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
+    """`parity demo` at a small scale (with career events and rosters), served in process
+    to an analyst."""
+    folder = tmp_path_factory.mktemp("explore-demo")
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    subprocess.run([sys.executable, "-m", "parity.cli.main", "demo", "--dir", str(folder),
+                    "--scale", "0.05"], check=True, capture_output=True, env=env, timeout=300)
+    db = folder / "parity.duckdb"
+    with open_store(db) as store:
+        users.add_user(store, "x-analyst", "analyst", PASSWORD)
+    copy = folder / "served.duckdb"
+    shutil.copyfile(db, copy)
+    with TestClient(create_app(WebSettings(db=copy)), raise_server_exceptions=False) as client:
+        assert login(client, "x-analyst").status_code == 303
+        yield client, db
+
+def test_careers_pivot_with_period_and_filters_equals_the_core(
+        demo: tuple[TestClient, Path]) -> None:
+    from parity.core.analytics import careers
+
+    client, db = demo
+    res = client.get("/api/views/careers?flow=separation&by=gender&by2=level_band"
+                     "&year_from=2023&year_to=2023&group=AFR")
+    assert res.status_code == 200, res.text
+    got = pl.DataFrame(rows_of(res.json(), "flows"))
+    with open_store(db, read_only=True) as store:
+        core = careers.careers(store, "separation", ["gender", "level_band"], 2023, 2023,
+                               where=["regional_group=AFR"])
+        crossed = careers.careers(store, "separation", ["regional_group", "gender",
+                                                        "level_band"], 2023, 2023)
+    keys = ["outcome", "gender", "level_band"]
+    assert got.height == core.height > 4
+    joined = got.join(core, on=keys, suffix="_core", nulls_equal=True)
+    assert joined.height == got.height
+    for col in ("count", "staff_years", "rate", "ratio", "verdict"):
+        assert joined[col].to_list() == joined[f"{col}_core"].to_list()
+    assert str(got["period_start"][0]) == "2023-01-01" and str(got["period_end"][0]) == "2023-12-31"
+    # the filter counts the same events and time as the AFR rows of the cross-tabulation
+    afr = crossed.filter(pl.col("regional_group") == "AFR").join(
+        core, on=keys, suffix="_f", nulls_equal=True)
+    assert afr.height == core.height
+    assert (afr["count"] == afr["count_f"]).all() and int(core["count"].sum()) > 0
+    assert (afr["staff_years"] - afr["staff_years_f"]).abs().max() < 1e-9
+
+
+def test_careers_filter_equals_the_cli_and_bad_period(demo: tuple[TestClient, Path]) -> None:
+    client, db = demo
+    twin = client.get("/api/views/careers?flow=separation&by=gender&group=WEOG").json()
+    cli = cli_json("careers", "--flow", "separation", "--db", str(db), "--by",
+                   "gender", "--where", "regional_group=WEOG")
+    sections = cli["sections"]
+    assert isinstance(sections, dict)
+    fields = ("outcome", "gender", "count", "staff_years", "rate", "p_value", "verdict")
+    got = [tuple(r[f] for f in fields) for r in rows_of(twin, "flows")]
+    want = [tuple(r[f] for f in fields) for r in sections["separation"]]
+    assert got == want and len(got) >= 2 and sum(r[2] for r in got) > 0
+    roster = client.get("/api/views/careers?flow=roster&by=gender&level=P-3").json()
+    cli = cli_json("careers", "--flow", "roster", "--db", str(db), "--by", "gender",
+                   "--where", "level_band=P-3")
+    sections = cli["sections"]
+    assert isinstance(sections, dict)
+    got = [(r["outcome"], r["gender"], r["count"], r["total"]) for r in rows_of(roster, "flows")]
+    want = [(r["outcome"], r["gender"], r["count"], r["total"]) for r in sections["roster"]]
+    assert got == want and sum(r[2] for r in got) > 0
+    err = assert_error(client.get("/api/views/careers?year_from=2023&year_to=2022"), 400,
+                       "invalid_input")
+    assert "2023" in err["message"]
+    page = client.get("/views/careers?by=gender&by2=regional_group&year_from=2023")
+    assert page.status_code == 200
+    for name in ("by2", "by3", "year_from", "year_to", "group", "level"):
+        assert f'name="{name}"' in page.text

@@ -18,7 +18,8 @@ TWIN_KEYS = {"view", "title", "description", "lang", "params", "summary", "table
 VIEWS: dict[str, tuple[list[str], set[str]]] = {
     "funnel": (["stages", "summary", "decomposition"], {"year_from", "year_to", "by", "reference"}),
     "timelines": (["timelines", "stages"], {"year_from", "year_to", "by"}),
-    "careers": (["flows"], {"flow", "by"}),
+    "careers": (["flows"], {"flow", "by", "by2", "by3", "year_from", "year_to", "group", "gender",
+                            "level", "entity"}),
 }
 
 

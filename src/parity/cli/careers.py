@@ -110,6 +110,10 @@ def careers(
         "'highest' also works) or a group such as WEOG or WEOG+F.")] = "others",
     scope: Annotated[str, typer.Option(
         help="all, or professional (P, D, ASG/USG at risk; P and higher openings).")] = "all",
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Count only these staff (or applications): DIM=VALUE, DIM!=VALUE or "
+        "DIM=V1,V2 on the dimensions of --by (repeatable, ANDed), e.g. "
+        "--where level_band=P-4.")] = None,
     survival: Annotated[bool, typer.Option(
         "--survival/--rates", help="With --flow promotion: time in grade until promotion "
         "(Kaplan–Meier, log-rank) instead of rates.")] = False,
@@ -128,6 +132,10 @@ def careers(
     dims_raw = [d for item in (by or []) for d in item.split(",") if d.strip()]
     strata_raw = [d for item in (strata or []) for d in item.split(",") if d.strip()]
     name = core.check_flow(flow)
+    filters = list(where or [])
+    if survival and filters:
+        raise UserInputError("--where does not apply to --survival.",
+                             "Use --strata, or drop --where.")
     if survival and name != "promotion":
         raise UserInputError("--survival applies to promotions only.",
                              "Use --flow promotion --survival.")
@@ -138,7 +146,7 @@ def careers(
                                           reference, scope, horizon)
         else:
             frame = core.careers(store, name, dims_raw, year_from, year_to, strata_raw,
-                                 reference, scope)
+                                 reference, scope, filters)
         as_of_data = data_as_of(store)
     dims, layers = core.resolve_dimensions(name, dims_raw, strata_raw)
     if frame.height and frame["period_start"][0] is not None:
@@ -153,7 +161,7 @@ def careers(
     if layers:
         title += f", within {' × '.join(layers)}"
     params = {"flow": name, "by": dims, "strata": layers, "from": year_from, "to": year_to,
-              "reference": reference, "scope": scope, "survival": survival,
+              "reference": reference, "scope": scope, "where": filters, "survival": survival,
               "horizon_years": horizon if survival else None}
     result = Result(title, params, {"survival" if survival else name: frame},
                     data_as_of=as_of_data)

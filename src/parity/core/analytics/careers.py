@@ -42,7 +42,9 @@ from parity.core.analytics import careers_survival as cs
 from parity.core.analytics.careers_compare import REFERENCE_OTHERS, compare
 from parity.core.analytics.careers_events import Sources
 from parity.core.analytics.careers_stats import Direction
+from parity.core.analytics.funnel_dims import Filter, parse_filters
 from parity.core.backend import Backend
+from parity.core.dimensions import UNKNOWN
 from parity.core.errors import UserInputError
 from parity.core.stats.rates import poisson_rate_interval
 from parity.core.store import Store
@@ -114,6 +116,43 @@ def _event_counts_only(flow: str, dims: Sequence[str], layers: Sequence[str],
             "(--from/--to).")
 
 
+def flow_filters(flow: str, where: Sequence[str | Filter]) -> tuple[Filter, ...]:
+    """``DIM=V``, ``DIM!=V`` or ``DIM=V1,V2`` filters on the flow's dimensions (ANDed)."""
+    for item in where:
+        if isinstance(item, str) and "=" in item:
+            resolve_dimensions(flow, [item.partition("!=" if "!=" in item else "=")[0]], [])
+    filters = parse_filters(where)
+    for f in filters:
+        resolve_dimensions(flow, [f.dimension], [])
+        if f.dimension == ce.EVENT_MONTH:
+            raise UserInputError("Career flows cannot be filtered by event_month.",
+                                 "Use --from/--to for the period, or --by event_month.")
+    return filters
+
+
+def restrict(counts: pl.DataFrame, keys: Sequence[str], filters: Sequence[Filter],
+             exposure: str) -> pl.DataFrame:
+    """The count table of the staff (or applications) the filters admit, by ``keys``.
+
+    ``counts`` holds the filters' dimensions as extra keys; counts and exposure add up
+    over groups, so keeping the admitted rows and summing over those extra keys is the
+    count table of the restricted population. ``unknown`` also matches a missing value.
+    """
+    if not filters:
+        return counts
+    keep = pl.lit(True)
+    for f in filters:
+        col = pl.col(f.dimension).cast(pl.Utf8)
+        wanted = [v for v in f.values if v != UNKNOWN]
+        cond = col.is_in(wanted) if wanted else pl.lit(False)
+        if UNKNOWN in f.values:
+            cond = cond | col.is_null() | (col == UNKNOWN)
+        cond = cond.fill_null(False)
+        keep = keep & (~cond if f.negate else cond)
+    return counts.filter(keep).group_by([*keys, "outcome"], maintain_order=True).agg(
+        pl.col("count").sum().cast(pl.Int64), pl.col(exposure).sum())
+
+
 def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
                    year_from: int | None = None, year_to: int | None = None,
                    strata: Sequence[str] = (), scope: str = "all") -> pl.DataFrame:
@@ -135,24 +174,29 @@ def careers_counts(source: Backend | Store, flow: str, by: Sequence[str] = (),
 def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
             year_from: int | None = None, year_to: int | None = None,
             strata: Sequence[str] = (), reference: str = REFERENCE_OTHERS,
-            scope: str = "all") -> pl.DataFrame:
+            scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Counts, rates, ratios, tests and verdicts of one career flow by group.
 
     ``by``: dimensions (and their intersection); ``strata``: dimensions to stratify by
     (Mantel–Haenszel within strata, e.g. grade or entity); ``year_from``/``year_to``: the
     calendar years (events and time at risk for rate flows, clipped to the snapshots'
     coverage; the posting year of the openings for rosters); ``reference``: "others",
-    "best" or a group label; ``scope``: "all" or "professional". See the module docstring
-    for the columns.
+    "best" or a group label; ``scope``: "all" or "professional"; ``where``: ``DIM=V``,
+    ``DIM!=V`` or ``DIM=V1,V2`` on the flow's dimensions (ANDed), restricting the staff (or
+    applications) counted. See the module docstring for the columns.
     """
     backend = as_backend(source)
     flow = check_flow(flow)
     dims, layers = resolve_dimensions(flow, by, strata)
+    filters = flow_filters(flow, where)
+    keys = [*dims, *layers]
+    extra = [d for d in dict.fromkeys(f.dimension for f in filters) if d not in keys]
     direction = DIRECTIONS[flow]
     _event_counts_only(flow, dims, layers, reference)
     if ce.EVENT_MONTH in dims:
         window = ce.resolve_window(ce.snapshot_dates(Sources.of(backend)), year_from, year_to)
-        counts = ce.flow_counts(Sources.of(backend), flow, dims, window, scope)
+        counts = restrict(ce.flow_counts(Sources.of(backend), flow, [*dims, *extra], window,
+                                         scope), dims, filters, "staff_years")
         return monthly_rates(counts, flow, dims).with_columns(
             pl.lit(window.start + timedelta(days=1), dtype=pl.Date).alias("period_start"),
             pl.lit(window.end, dtype=pl.Date).alias("period_end"))
@@ -160,7 +204,8 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
         if year_from is not None and year_to is not None and year_from > year_to:
             raise UserInputError(f"--from {year_from} is after --to {year_to}.",
                                  "Give the earlier year with --from.")
-        counts = cr.roster_counts(backend, [*dims, *layers], year_from, year_to, scope)
+        counts = restrict(cr.roster_counts(backend, [*keys, *extra], year_from, year_to, scope),
+                          keys, filters, "total")
         if counts.height == 0:
             raise UserInputError(
                 "There are no applications to openings posted in the years and scope asked "
@@ -174,7 +219,8 @@ def careers(source: Backend | Store, flow: str, by: Sequence[str] = (),
     else:
         src = Sources.of(backend)
         window = ce.resolve_window(ce.snapshot_dates(src), year_from, year_to)
-        counts = ce.flow_counts(src, flow, [*dims, *layers], window, scope)
+        counts = restrict(ce.flow_counts(src, flow, [*keys, *extra], window, scope), keys,
+                          filters, "staff_years")
         outcomes = ce.OUTCOMES[flow]
         result = compare(counts, dims, layers, kind="rate", exposure="staff_years",
                          outcomes=outcomes, directions=dict.fromkeys(outcomes, direction),

@@ -79,6 +79,15 @@ def shown(fmt: Formatter, dim: str, value: object) -> str:
     return fmt.value(kind, value)
 
 
+def filter_summary(params: Params, fmt: Formatter) -> list[str]:
+    """A sentence naming the filters applied (none when there are none)."""
+    chosen = [f"{fmt._(label)}: {analytic.label(fmt, dim, params[key])}"
+              for key, (dim, label, *_rest) in FILTERS.items() if params.get(key)]
+    if params.get("entity"):
+        chosen.append(f"{fmt._('Entity')}: {params['entity']}")
+    return [fmt._("Filters: %(filters)s.", filters="; ".join(chosen))] if chosen else []
+
+
 def _phrase(fmt: Formatter, dims: list[str]) -> str:
     return ", ".join(fmt._(BREAKDOWNS[d][1]) for d in dims)
 
@@ -120,10 +129,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                        staff=fmt.integer(top["staff"]), share=fmt.percent(top["share"])))
     else:
         lines.append(_("No staff match these filters."))
-    filters = [f"{_(FILTERS[k][1])}: {fmt.value(FILTERS[k][4], params[k])}"
-               for k in FILTERS if params.get(k)]
-    if filters:
-        lines.append(_("Filters: %(filters)s.", filters="; ".join(filters)))
+    lines.extend(filter_summary(params, fmt))
     cols = [*(Column(d, BREAKDOWNS[d][0], BREAKDOWNS[d][2]) for d in dims),
             Column("staff", N_("Staff"), "int"), Column("share", N_("Share of staff"), "share")]
     if len(dims) > 1:
@@ -192,6 +198,12 @@ def _filter(key: str) -> Param:
                  labels={registry.UNKNOWN: N_("Unknown")})
 
 
+def filter_params() -> tuple[Param, ...]:
+    """The filters on regional group, gender, level and entity (empty: everyone)."""
+    return (*(_filter(k) for k in FILTERS),
+            Param("entity", N_("Entity"), options.entities, all_label=N_("All entities")))
+
+
 VIEW = View(
     slug="composition",
     title=N_("Workforce composition"),
@@ -208,8 +220,7 @@ VIEW = View(
               all_label=N_("No further breakdown")),
         Param("scope", N_("Staff"), lambda s: list(SCOPES), labels=SCOPES,
               default=lambda v: "all"),
-        *(_filter(k) for k in FILTERS),
-        Param("entity", N_("Entity"), options.entities, all_label=N_("All entities")),
+        *filter_params(),
     ),
     compute=compute,
     present=present,
