@@ -243,3 +243,34 @@ def test_careers_filter_equals_the_cli_and_bad_period(demo: tuple[TestClient, Pa
     assert page.status_code == 200
     for name in ("by2", "by3", "year_from", "year_to", "group", "level"):
         assert f'name="{name}"' in page.text
+
+
+# ---------------------------------------------------------------------------- funnel
+
+def test_funnel_strata_and_entity_equal_the_cli(demo: tuple[TestClient, Path]) -> None:
+    client, db = demo
+    entity = "DPPA"
+    res = client.get(f"/api/views/funnel?by=regional_group&strata=level_band&entity={entity}"
+                     "&year_from=2020&year_to=2024")
+    assert res.status_code == 200, res.text
+    twin = res.json()
+    cli = cli_json("funnel", "--db", str(db), "--by", "regional_group", "--strata", "level_band",
+                   "--where", f"entity={entity}", "--decompose", "--from", "2020", "--to",
+                   "2024")
+    sections = cli["sections"]
+    assert isinstance(sections, dict)
+    strip = ("message", "sentence")
+    for name in ("stages", "stratified", "summary", "decomposition"):
+        want = [{k: v for k, v in r.items() if k not in strip} for r in sections[name]]
+        got = [{k: r[k] for k in want[0]} for r in rows_of(twin, name)]
+        assert got == want and len(want) > 4, name
+    assert sum(r["count"] for r in rows_of(twin, "stages") if r["stage"] == "received") > 0
+    # the entity filter changes the counts; without strata there is no stratified table
+    whole = client.get("/api/views/funnel?by=regional_group&year_from=2020&year_to=2024").json()
+    assert [t["name"] for t in whole["tables"]] == ["stages", "summary", "decomposition"]
+    received = [r["count"] for r in rows_of(whole, "stages") if r["stage"] == "received"]
+    filtered = [r["count"] for r in rows_of(twin, "stages") if r["stage"] == "received"]
+    assert sum(filtered) < sum(received)
+    page = client.get(f"/views/funnel?strata=level_band&entity={entity}")
+    assert page.status_code == 200 and "table-stratified" in page.text
+    assert 'name="strata"' in page.text and 'name="entity"' in page.text

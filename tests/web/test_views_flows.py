@@ -16,7 +16,8 @@ TWIN_KEYS = {"view", "title", "description", "lang", "params", "summary", "table
              "notes"}
 #: slug -> (its tables, its filters)
 VIEWS: dict[str, tuple[list[str], set[str]]] = {
-    "funnel": (["stages", "summary", "decomposition"], {"year_from", "year_to", "by", "reference"}),
+    "funnel": (["stages", "summary", "decomposition"], {"year_from", "year_to", "by", "reference",
+                                                       "strata", "entity"}),
     "timelines": (["timelines", "stages"], {"year_from", "year_to", "by"}),
     "careers": (["flows"], {"flow", "by", "by2", "by3", "year_from", "year_to", "group", "gender",
                             "level", "entity"}),
