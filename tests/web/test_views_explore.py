@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -274,3 +275,71 @@ def test_funnel_strata_and_entity_equal_the_cli(demo: tuple[TestClient, Path]) -
     page = client.get(f"/views/funnel?strata=level_band&entity={entity}")
     assert page.status_code == 200 and "table-stratified" in page.text
     assert 'name="strata"' in page.text and 'name="entity"' in page.text
+
+
+# ---------------------------------------------------------------------------- home
+
+def test_home_headlines_equal_a_plain_recount(as_role: AsRole, web_data: WebData) -> None:
+    from parity.core.analytics.ranges import desirable_ranges
+
+    client = as_role("analyst")
+    res = client.get("/api/home")
+    assert res.status_code == 200, res.text
+    figures = {h["figure"]: h for h in res.json()["headlines"]}
+    assert list(figures) == ["staff", "women_share_professional",
+                             "selections_under_represented"]
+    con = duckdb.connect(str(web_data.db), read_only=True)
+    try:
+        staff = con.sql("SELECT s.snapshot_date, s.gender::VARCHAR AS gender, "
+                        "g.professional_and_higher AS pro FROM staff s "
+                        "LEFT JOIN ref_grades g ON s.grade::VARCHAR = g.grade").pl()
+        apps = con.sql("SELECT nationality::VARCHAR AS nationality, selected_date, "
+                       "opening_grade::VARCHAR AS grade FROM applications "
+                       "WHERE selected_date IS NOT NULL").pl()
+        pro_grades = set(con.sql("SELECT grade FROM ref_grades WHERE professional_and_higher")
+                         .pl()["grade"].to_list())
+    finally:
+        con.close()
+    dates = sorted(staff["snapshot_date"].unique().to_list())
+    cur, prev = dates[-1], dates[-2]  # yearly snapshots
+    count = {d: staff.filter(pl.col("snapshot_date") == d).height for d in (cur, prev)}
+    h = figures["staff"]
+    assert (h["value"], h["previous_value"], h["change"]) == (count[cur], count[prev],
+                                                             count[cur] - count[prev])
+    assert (h["period_end"], h["previous_end"]) == (cur.isoformat(), prev.isoformat())
+
+    def women(d: object) -> float:
+        pro = staff.filter((pl.col("snapshot_date") == d) & pl.col("pro")
+                           & pl.col("gender").is_not_null() & (pl.col("gender") != "unknown"))
+        return pro.filter(pl.col("gender") == "F").height / pro.height
+
+    h = figures["women_share_professional"]
+    assert abs(h["value"] - women(cur)) < 1e-12 and abs(h["previous_value"] - women(prev)) < 1e-12
+    assert abs(h["change"] - (women(cur) - women(prev))) < 1e-12
+
+    def selections(d: object) -> float:
+        with open_store(web_data.db, read_only=True) as store:
+            states = desirable_ranges(store, as_of=d).states  # type: ignore[arg-type]
+        under = states.filter(pl.col("status").is_in(["unrepresented", "underrepresented"]))
+        start = d.replace(year=d.year - 1)  # type: ignore[attr-defined]
+        year = apps.filter((pl.col("selected_date") > start) & (pl.col("selected_date") <= d)
+                           & pl.col("grade").is_in(pro_grades)
+                           & pl.col("nationality").is_in(states["iso3"]))
+        return year.filter(pl.col("nationality").is_in(under["iso3"])).height / year.height
+
+    h = figures["selections_under_represented"]
+    assert abs(h["value"] - selections(cur)) < 1e-12
+    assert abs(h["previous_value"] - selections(prev)) < 1e-12
+    assert h["period_start"] == (prev + timedelta(days=1)).isoformat()
+    page = client.get("/")
+    assert 'id="headlines"' in page.text and figures["staff"]["sentence"] in page.text.replace(
+        "&#39;", "'")
+
+
+@pytest.mark.parametrize("role", ["public", "member_state", "manager"])
+def test_home_shows_no_store_figures_to_roles_that_read_releases(as_role: AsRole,
+                                                                 role: str) -> None:
+    client = as_role(role)
+    body = client.get("/api/home").json()
+    assert body["headlines"] == [] and body["user"]["role"] == role
+    assert 'id="headlines"' not in client.get("/").text
