@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -343,3 +343,62 @@ def test_home_shows_no_store_figures_to_roles_that_read_releases(as_role: AsRole
     body = client.get("/api/home").json()
     assert body["headlines"] == [] and body["user"]["role"] == role
     assert 'id="headlines"' not in client.get("/").text
+
+
+# ---------------------------------------------------------------------------- Member State
+
+def test_member_state_page_shows_the_own_state_year_by_year(as_role: AsRole,
+                                                            web_data: WebData) -> None:
+    from parity.core.analytics.ranges import desirable_ranges
+
+    client = as_role("member_state")
+    res = client.get("/api/views/state")
+    assert res.status_code == 200, res.text
+    twin = res.json()
+    assert twin["params"]["state"] == web_data.nationality
+    rows = rows_of(twin, "trend")
+    con = duckdb.connect(str(web_data.db), read_only=True)
+    try:
+        geo = con.sql("SELECT snapshot_date, count(*) AS n FROM staff WHERE geo_subject AND "
+                      f"nationality::VARCHAR = '{web_data.nationality}' GROUP BY 1").pl()
+    finally:
+        con.close()
+    counts = {d.isoformat(): n for d, n in geo.iter_rows()}
+    dates = sorted(counts)
+    assert [r["snapshot_date"] for r in rows] == dates  # one yearly snapshot each
+    assert [r["staff"] for r in rows] == [counts[d] for d in dates]
+    assert rows[-1]["change"] == counts[dates[-1]] - counts[dates[-2]]
+    with open_store(web_data.db, read_only=True) as store:
+        for r in rows:
+            state = desirable_ranges(store, as_of=date.fromisoformat(r["snapshot_date"])) \
+                .states.filter(pl.col("iso3") == web_data.nationality).row(0, named=True)
+            assert (r["lower"], r["upper"], r["status"]) == (state["lower"], state["upper"],
+                                                             state["status"])
+    page = client.get("/views/state")
+    assert page.status_code == 200 and "table-trend" in page.text
+    # another State, the other roles' pages
+    other = "KEN" if web_data.nationality != "KEN" else "FRA"
+    err = assert_error(client.get(f"/api/views/state?state={other}"), 403, "forbidden")
+    assert "own State" in err["message"]
+    assert client.get(f"/views/state?state={other}").status_code == 403
+    assert client.get(f"/api/views/state?state={web_data.nationality}").status_code == 200
+    for role in ("public", "manager"):
+        assert as_role(role).get("/api/views/state").status_code == 403
+    analyst = as_role("analyst")
+    assert analyst.get(f"/api/views/state?state={other}").json()["params"]["state"] == other
+    assert_error(analyst.get("/api/views/state?state=XXY"), 400, "invalid_input")
+
+
+def test_core_trend_hides_small_counts_when_the_policy_says_so(web_data: WebData) -> None:
+    from parity.core.analytics.ranges_trend import state_trend
+    from parity.core.disclosure.policy import DisclosurePolicy
+
+    with open_store(web_data.db, read_only=True) as store:
+        full = state_trend(store, web_data.nationality)
+        strict = state_trend(store, web_data.nationality,
+                             DisclosurePolicy(nationality_counts_exempt=False, threshold=1000))
+        with pytest.raises(UserInputError, match="ZZZ"):
+            state_trend(store, "ZZZ")
+    assert full["staff"].min() > 0  # type: ignore[operator]
+    assert strict["staff"].null_count() == strict.height and strict["staff_hidden"].all()
+    assert strict["status"].to_list() == full["status"].to_list()
