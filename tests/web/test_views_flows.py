@@ -16,10 +16,11 @@ TWIN_KEYS = {"view", "title", "description", "lang", "params", "summary", "table
              "notes"}
 #: slug -> (its tables, its filters)
 VIEWS: dict[str, tuple[list[str], set[str]]] = {
-    "funnel": (["stages", "summary", "decomposition"],
-               {"year_from", "year_to", "by", "reference", "organization"}),
+    "funnel": (["stages", "summary", "decomposition"], {"year_from", "year_to", "by", "reference",
+                                                       "strata", "entity", "organization"}),
     "timelines": (["timelines", "stages"], {"year_from", "year_to", "by", "organization"}),
-    "careers": (["flows"], {"flow", "by", "organization"}),
+    "careers": (["flows"], {"flow", "by", "by2", "by3", "year_from", "year_to", "group", "gender",
+                            "level", "entity", "organization"}),
 }
 
 

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from parity.cli.funnel import WhereOption
 from parity.cli.render import (
     DbOption,
     FormatOption,
@@ -112,12 +111,15 @@ def careers(
         "'highest' also works) or a group such as WEOG or WEOG+F.")] = "others",
     scope: Annotated[str, typer.Option(
         help="all, or professional (P, D, ASG/USG at risk; P and higher openings).")] = "all",
+    where: Annotated[list[str] | None, typer.Option(
+        "--where", help="Count only these staff (or applications): DIM=VALUE, DIM!=VALUE or "
+        "DIM=V1,V2 on the dimensions of --by (repeatable, ANDed), e.g. "
+        "--where level_band=P-4.")] = None,
     survival: Annotated[bool, typer.Option(
         "--survival/--rates", help="With --flow promotion: time in grade until promotion "
         "(Kaplan–Meier, log-rank) instead of rates.")] = False,
     horizon: Annotated[float, typer.Option(
         help="With --survival: the share promoted within this many years.")] = 3.0,
-    where: WhereOption = None,
     fmt: FormatOption = OutputFormat.table,
     output: OutputOption = None,
     db: DbOption = None,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from parity.core.errors import ParityError
-from parity.web import access, sessions
+from parity.web import access, headlines, sessions
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import NotAuthenticated
 from parity.web.i18n import gettext
@@ -35,7 +35,21 @@ def home(request: Request) -> Response:
     problems = [r for r in release_states(ctx.runtime.store, served_only=True) if r["problem"]] \
         if user.role == "admin" else []
     return ctx.render("index.html", viewer=user, views=views, release_problems=problems,
+                      headlines=headlines.figures(ctx, user),
                       page_title=gettext(ctx.lang, "Home"))
+
+
+@router.get("/api/home")
+def home_json(request: Request) -> Response:
+    """The home page's JSON twin: the views the caller may open and the headline figures."""
+    ctx = make_ctx(request)
+    user = ctx.viewer()
+    views = [{"slug": v.slug, "title": gettext(ctx.lang, v.title),
+              "page_url": f"/views/{v.slug}", "json_url": f"/api/views/{v.slug}"}
+             for v in ctx.visible_views(user)]
+    body = {"lang": ctx.lang, "user": {"name": user.name, "role": user.role},
+            "headlines": headlines.figures(ctx, user), "views": views}
+    return ctx.finish(JSONResponse(body))
 
 
 @router.get("/login")

@@ -6,14 +6,16 @@ What a view answers is built and cached in :mod:`parity.web.served`.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from parity.core.errors import UserInputError
 from parity.core.output import Result, frame_to_csv, to_xlsx
-from parity.web import access
+from parity.web import access, scenario_upload
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import Forbidden, NotFound
 from parity.web.i18n import N_
@@ -109,3 +111,66 @@ def list_views(request: Request) -> Response:
     body = {"lang": ctx.lang, "user": {"name": user.name, "role": user.role}, "views": items}
     return ctx.finish(Response(json.dumps(body, ensure_ascii=False).encode(),
                                media_type="application/json"))
+
+
+# ----------------------------------------------------------------- scenario editor and upload
+
+def _scenario_text(text: str | None, upload: UploadFile | None) -> str:
+    """The scenario's YAML: the chosen file's if one is chosen, else the edited text."""
+    if upload is not None and upload.filename:
+        raw = upload.file.read(scenario_upload.MAX_BYTES + 1)
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise UserInputError(f"The file {upload.filename} is not UTF-8 text.",
+                                 "Save the scenario as a UTF-8 .yaml file.") from None
+    return text or ""
+
+
+@router.get("/views/projections/scenario", response_class=HTMLResponse)
+def scenario_editor(request: Request, start: str | None = None) -> Response:
+    """The scenario editor: a shipped example's YAML to edit, or a file to upload."""
+    ctx = make_ctx(request)
+    user = ctx.viewer()
+    find_view("projections", user)
+    return ctx.render("scenario.html", viewer=user, text=scenario_upload.starter_text(start),
+                      examples=list(scenario_upload.pj.shipped_scenarios()), error=None,
+                      body=None, charts=False,
+                      page_title=ctx.fmt._("Your own scenario"))
+
+
+@router.post("/views/projections/scenario", response_class=HTMLResponse)
+def scenario_page(request: Request, scenario: Annotated[str | None, Form()] = None,
+                  scenario_file: Annotated[UploadFile | None, File()] = None,
+                  csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    """Validate and run the scenario; the projection below the editor, or the error in it."""
+    ctx = make_ctx(request)
+    user = ctx.viewer()
+    find_view("projections", user)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    text = _scenario_text(scenario, scenario_file)
+    examples = list(scenario_upload.pj.shipped_scenarios())
+    try:
+        _parsed, out = scenario_upload.projected(ctx, user, text)
+    except UserInputError as exc:
+        return ctx.render("scenario.html", status=400, viewer=user, text=text,
+                          examples=examples, error=exc, body=None, charts=False,
+                          page_title=ctx.fmt._("Your own scenario"))
+    access.view_seen(ctx, find_view("projections", user), user, "view", "uploaded scenario")
+    return ctx.render("scenario.html", viewer=user, text=text, examples=examples, error=None,
+                      body=Markup(out.html_body), charts=out.charts,
+                      page_title=ctx.fmt._("Your own scenario"))
+
+
+@router.post("/api/views/projections/scenario")
+def scenario_json(request: Request, scenario: Annotated[str | None, Form()] = None,
+                  scenario_file: Annotated[UploadFile | None, File()] = None,
+                  csrf_token: Annotated[str | None, Form()] = None) -> Response:
+    """The projection of the scenario as the projections view's JSON twin."""
+    ctx = make_ctx(request)
+    user = ctx.viewer()
+    view = find_view("projections", user)
+    ctx.runtime.security.check_csrf(request, csrf_token)
+    _parsed, out = scenario_upload.projected(ctx, user, _scenario_text(scenario, scenario_file))
+    access.view_seen(ctx, view, user, "json", "uploaded scenario")
+    return ctx.finish(Response(out.json_body, media_type="application/json"))

@@ -92,8 +92,13 @@ def _script_json(value: object) -> str:
 
 def build(ctx: Ctx, view: View, user: User, params: Params, key: Key) -> Served:
     """The view's JSON twin and page body in the request's language (from cached data)."""
+    return render(ctx, view, user, params, data_of(ctx, view, user, params, key))
+
+
+def render(ctx: Ctx, view: View, user: User, params: Params, data: Data,
+           downloads: bool = True) -> Served:
+    """The JSON twin and page body of ``data`` (``downloads``: link the tables' files)."""
     fmt = ctx.fmt
-    data = data_of(ctx, view, user, params, key)
     page = view.present(data, params, fmt)
     query = query_of(params)
     body = {
@@ -102,7 +107,8 @@ def build(ctx: Ctx, view: View, user: User, params: Params, key: Key) -> Served:
         "tables": [{"name": t.name, "title": t.title,
                     "columns": [{"name": c.name, "label": fmt._(c.label), "kind": c.kind}
                                 for c in t.columns],
-                    "rows": t.frame.to_dicts(), "downloads": links(view, t.name, query)}
+                    "rows": t.frame.to_dicts(),
+                    "downloads": links(view, t.name, query) if downloads else {}}
                    for t in page.tables],
         "charts": [{"table": c.table, "caption": c.caption} for c in page.charts],
         "notes": page.notes,
@@ -119,10 +125,11 @@ def build(ctx: Ctx, view: View, user: User, params: Params, key: Key) -> Served:
         charts = [{"id": f"{table.name}-{i}", "caption": c.caption, "spec": _script_json(c.spec)}
                   for i, c in enumerate(page.charts) if c.table == table.name]
         blocks.append({"table": table, "rows": table.rows(fmt), "charts": charts,
-                       "downloads": links(view, table.name, query)})
+                       "downloads": links(view, table.name, query) if downloads else None})
     html = ctx.runtime.templates.get_template(view.template).render(
         lang=fmt.lang, view=view, page=page, forms=forms, blocks=blocks,
-        json_url=f"/api/views/{view.slug}" + (f"?{query}" if query else ""))
+        json_url=(f"/api/views/{view.slug}" + (f"?{query}" if query else "")) if downloads
+        else None)
     return Served(json.dumps(body, ensure_ascii=False, default=str, allow_nan=False).encode(),
                   html, bool(page.charts))
 

@@ -166,13 +166,13 @@ def _shares(frame: pl.DataFrame, by: Sequence[str], date_col: str = "snapshot_da
 
 
 def composition(source: Backend | Store, by: Sequence[str], as_of: date | None = None,
-                scope: str = "all",
-                where: Sequence[str | Filter] = ()) -> pl.DataFrame:
-    """Staff and shares by ``by`` on the latest snapshot on or before ``as_of``.
+                scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
+    """Staff and shares by ``by`` (one or more dimensions: a cross-tabulation) on the latest
+    snapshot on or before ``as_of``, counting only the staff ``where`` admits.
 
     Columns: snapshot_date, the ``by`` dimensions, staff, share (of all staff in the scope
-    on that date) and, with two or more dimensions, share_within (of the staff in the same
-    group of the first dimension, e.g. the women's share within each grade).
+    and filters on that date) and, with two or more dimensions, share_within (of the staff
+    in the same group of the first dimension, e.g. the women's share within each grade).
     """
     backend = as_backend(source)
     dims = dimension_names(by)

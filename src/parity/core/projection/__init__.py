@@ -33,6 +33,7 @@ from parity.core.projection.scenario import (
     Scenario,
     load_scenario,
     parse_scenario,
+    parse_scenario_text,
     resolve_scenario,
     shipped_scenarios,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "history_key",
     "load_scenario",
     "parse_scenario",
+    "parse_scenario_text",
     "prepare",
     "project",
     "read_history",

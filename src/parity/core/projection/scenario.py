@@ -229,12 +229,17 @@ def load_scenario(path: Path | str) -> Scenario:
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"The scenario file {path} cannot be read: {exc}.",
                             "Save it as UTF-8 text and check its permissions.") from exc
+    return parse_scenario_text(text, str(path))
+
+
+def parse_scenario_text(text: str, where: str) -> Scenario:
+    """Read and validate a scenario's YAML text; ``where`` names it in errors."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SettingsError(f"The scenario file {path} is not valid YAML: {exc}.",
+        raise SettingsError(f"The scenario file {where} is not valid YAML: {exc}.",
                             f"Fix the syntax; see {DOC} for the layout.") from exc
-    return parse_scenario(data, str(path))
+    return parse_scenario(data, where)
 
 
 def shipped_scenarios() -> dict[str, Path]:

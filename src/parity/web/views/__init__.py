@@ -17,6 +17,7 @@ VIEW_MODULES: tuple[str, ...] = (
     "parity.web.views.published",
     "parity.web.views.composition",
     "parity.web.views.ranges",
+    "parity.web.views.member_state",
     "parity.web.views.gender",
     "parity.web.views.funnel",
     "parity.web.views.timelines",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from parity.core.analytics import careers
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
-from parity.web.views import analytic, options
+from parity.web.views import analytic, composition, options
 from parity.web.views.analytic import VERDICTS
 from parity.web.views.base import Chart, Column, Data, Page, Param, Params, Source, Table, View
 
@@ -29,23 +31,38 @@ OUTCOMES: dict[str, str] = {
 CHART_GROUPS = 15
 
 
+def dimensions(params: Params) -> list[str]:
+    """The chosen dimensions in order (the first always set; empty choices skipped)."""
+    chosen = [params["by"] or "regional_group", params.get("by2"), params.get("by3")]
+    return [d for d in chosen if d]
+
+
 def compute(source: Source, params: Params) -> Data:
     flow = params["flow"] or "promotion"
-    dim = params["by"] or "regional_group"
-    return {"flows": analytic.finite(careers.careers(source.backend(), flow, [dim],
-                                                     where=options.where(params)))}
+    y_from, y_to = analytic.years(params)
+    frame = careers.careers(source.backend(), flow, dimensions(params), y_from, y_to,
+                            where=composition.where(params))
+    return {"flows": analytic.finite(frame)}
+
+
+def years(source: Source) -> list[str]:
+    """Years the flows can be read in: those of the staff snapshots and of the postings."""
+    found = {d[:4] for d in options.snapshot_dates(source)} | set(options.posting_years(source))
+    return sorted(found, reverse=True)
 
 
 def present(data: Data, params: Params, fmt: Formatter) -> Page:
     _ = fmt._
     flow = params["flow"] or "promotion"
-    dim = params["by"] or "regional_group"
+    dims = dimensions(params)
     frame = data["flows"]
     exposure = "total" if "total" in frame.columns else "staff_years"
     shown = analytic.with_labels(frame, fmt, {
-        dim: lambda v: analytic.label(fmt, dim, v),
+        **{d: partial(analytic.label, fmt, d) for d in dims},
         "outcome": lambda v: analytic.coded(fmt, OUTCOMES, v),
         "verdict": lambda v: analytic.coded(fmt, VERDICTS, v)})
+    shown = shown.with_columns(
+        pl.concat_str([pl.col(f"{d}_label") for d in dims], separator=" · ").alias("group_label"))
     main = frame["outcome"][0] if frame.height else None
     first = shown.filter(pl.col("outcome") == main) if main is not None else shown
     lines: list[str] = []
@@ -63,25 +80,27 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                        reference=_("all other groups"),
                        adverse=fmt.integer(verdicts.count("adverse impact")),
                        watch=fmt.integer(verdicts.count("watch"))))
+        lines.extend(composition.filter_summary(params, fmt))
         lines.append(_("A lower rate is adverse.") if frame["direction"][0] == "lower is adverse"
                      else _("A higher rate is adverse."))
         for r in first.filter(pl.col("verdict") == "adverse impact").iter_rows(named=True):
             lines.append(_("%(group)s: a rate of %(rate)s against %(reference)s for the others "
-                           "(ratio %(ratio)s): adverse impact.", group=r[f"{dim}_label"],
+                           "(ratio %(ratio)s): adverse impact.", group=r["group_label"],
                            rate=fmt.percent(r["rate"]), reference=fmt.percent(r["reference_rate"]),
                            ratio=fmt.decimal(r["ratio"], 2)))
     ranked = first.sort(exposure, descending=True).head(CHART_GROUPS)
-    dots = [{"group": r[f"{dim}_label"], "value": r["rate"], "lo": r["rate_low"],
+    dots = [{"group": r["group_label"], "value": r["rate"], "lo": r["rate_low"],
              "hi": r["rate_high"] if r["rate_high"] is not None else r["rate"],
              "verdict": r["verdict_label"],
              "tooltip": _("%(group)s: %(rate)s (%(low)s–%(high)s), %(verdict)s",
-                          group=r[f"{dim}_label"], rate=fmt.percent(r["rate"]),
+                          group=r["group_label"], rate=fmt.percent(r["rate"]),
                           low=fmt.percent(r["rate_low"]), high=fmt.percent(r["rate_high"]),
                           verdict=r["verdict_label"])}
             for r in ranked.iter_rows(named=True) if r["rate"] is not None]
     rate_label = N_("Rate") if flow == "roster" else N_("Yearly rate")
     chart = charts.interval_dots(dots, category="group", value="value", low="lo", high="hi",
-                                 value_title=_(rate_label), category_title=_(BREAKDOWNS[dim]),
+                                 value_title=_(rate_label),
+                                 category_title=" · ".join(_(BREAKDOWNS[d]) for d in dims),
                                  color="verdict", color_title=_("Verdict"),
                                  color_order=[_(v) for v in VERDICTS.values()], percent=True,
                                  rtl=fmt.dir == "rtl")
@@ -89,7 +108,8 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
     chart["layer"][-1]["encoding"]["x"]["axis"]["format"] = ".1%"  # rates of a few per cent
     exposure_col = (Column("total", N_("Applications or roster members"), "int")
                     if exposure == "total" else Column("staff_years", N_("Staff-years"), "decimal"))
-    cols = [Column(f"{dim}_label", BREAKDOWNS[dim]), Column("outcome_label", N_("Outcome")),
+    cols = [*(Column(f"{d}_label", BREAKDOWNS[d]) for d in dims),
+            Column("outcome_label", N_("Outcome")),
             Column("count", N_("Count"), "int"), exposure_col,
             Column("rate", rate_label, "share"),
             Column("rate_low", N_("Lower confidence limit"), "share"),
@@ -122,6 +142,13 @@ VIEW = View(
               default=lambda v: "promotion"),
         Param("by", N_("Break down by"), lambda s: list(BREAKDOWNS), labels=BREAKDOWNS,
               default=lambda v: "regional_group"),
+        Param("by2", N_("Then by"), lambda s: list(BREAKDOWNS), labels=BREAKDOWNS,
+              all_label=N_("No further breakdown")),
+        Param("by3", N_("And then by"), lambda s: list(BREAKDOWNS), labels=BREAKDOWNS,
+              all_label=N_("No further breakdown")),
+        Param("year_from", N_("From year"), years, all_label=N_("From the first year covered")),
+        Param("year_to", N_("To year"), years, all_label=N_("To the last year covered")),
+        *composition.filter_params(),
         options.ORGANIZATION,
     ),
     compute=compute,

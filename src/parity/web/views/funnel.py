@@ -7,6 +7,7 @@ from typing import Any
 import polars as pl
 
 from parity.core.analytics.funnel import funnel_report
+from parity.core.backend import Backend
 from parity.web import charts
 from parity.web.formatting import Formatter
 from parity.web.i18n import N_
@@ -19,6 +20,22 @@ BREAKDOWNS: dict[str, str] = {"regional_group": N_("Regional group"), "gender": 
                               "nationality": N_("Nationality")}
 REFERENCES: dict[str, str] = {"others": N_("All other applicants"),
                               "highest": N_("The group with the highest rate")}
+#: What the funnel can be stratified by (Mantel–Haenszel within strata), as the registry
+#: names them.
+STRATA: dict[str, str] = {"grade": N_("Grade"), "level_band": N_("Level"),
+                          "category": N_("Category"), "job_family": N_("Job family"),
+                          "entity": N_("Entity"), "entity_type": N_("Field or non-field"),
+                          "posting_type": N_("Posting type"),
+                          "internal": N_("Internal or external applicant"), "year": N_("Year"),
+                          "opening": N_("Job opening")}
+#: How the crude and the stratified answers compare (parity.core.stats.stratified).
+READINGS: dict[str, str] = {
+    "agree": N_("Crude and stratified agree"),
+    "reversal": N_("Reversed within strata (Simpson's paradox)"),
+    "explained by strata": N_("Explained by strata"),
+    "revealed by strata": N_("Revealed by strata"),
+    "threshold differs": N_("Only the crude or the stratified ratio crosses 0.8"),
+    "not estimable": N_("Not estimable")}
 #: How a sentence names the step into each stage.
 STEPS: dict[str, str] = {"screened": N_("screening"), "assessed": N_("assessment"),
                          "interviewed": N_("interview"), "recommended": N_("recommendation"),
@@ -34,14 +51,26 @@ FOUR_FIFTHS = 0.8
 def compute(source: Source, params: Params) -> Data:
     y_from, y_to = analytic.years(params)
     dim = params["by"] or "regional_group"
+    where = [f"entity={params['entity']}"] if params.get("entity") else []
+    where += options.where(params)
     report = funnel_report(source.backend(), [dim], year_from=y_from, year_to=y_to,
                            reference=params["reference"] or "others", decompose=True,
-                           where=options.where(params))
+                           strata=params.get("strata"), where=where)
     summary = report.summary if report.summary is not None else pl.DataFrame()
     decomposition = report.decomposition if report.decomposition is not None else pl.DataFrame()
-    return {"stages": analytic.finite(report.stages),
+    data = {"stages": analytic.finite(report.stages),
             "decomposition": analytic.finite(decomposition),
             "summary": analytic.finite(summary.drop("sentence", strict=False))}
+    if report.stratified is not None:
+        data["stratified"] = analytic.finite(report.stratified.drop("message", strict=False))
+    return data
+
+
+def opening_entities(source: Source) -> list[str]:
+    """Every entity that posted an opening, alphabetically."""
+    openings = source.backend().table("openings")
+    frame = Backend.to_polars(openings.select("entity").distinct())
+    return sorted(frame["entity"].drop_nulls().to_list())
 
 
 def _reference(fmt: Formatter, dim: str, value: Any) -> str:
@@ -189,11 +218,18 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                 Column("gap_stage_label", N_("Stage that opens the gap"))]
     note = _("Charts show the %(n)s groups with the most applications; the tables list all.",
              n=fmt.integer(CHART_GROUPS))
+    tables = [Table("stages", _("Every group at every stage"), stage_cols, stages),
+              Table("summary", _("Which stage opens the gap"), sum_cols, summary),
+              Table("decomposition", _("The gap stage by stage"), dec_cols, dec)]
+    lines = _sentences(data, dim, params, fmt)
+    if params.get("entity"):
+        lines.insert(1, _("Filters: %(filters)s.",
+                          filters=f"{_('Entity')}: {params['entity']}"))
+    if "stratified" in data:
+        tables.append(_stratified(data["stratified"], dim, group_col, params, fmt, labels))
     return Page(
-        summary=_sentences(data, dim, params, fmt),
-        tables=[Table("stages", _("Every group at every stage"), stage_cols, stages),
-                Table("summary", _("Which stage opens the gap"), sum_cols, summary),
-                Table("decomposition", _("The gap stage by stage"), dec_cols, dec)],
+        summary=lines,
+        tables=tables,
         charts=[Chart("stages", _("Each dot is a group's pass rate at a stage divided by its "
                                   "reference's, with its confidence interval; the dashed lines mark "
                                   "0.8 (the four-fifths rule) and 1.") + " " + note, ratio_chart),
@@ -209,6 +245,27 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
     )
 
 
+def _stratified(frame: pl.DataFrame, dim: str, group_col: Column, params: Params,
+                fmt: Formatter, labels: Any) -> Table:
+    """The selection-rate ratio within strata beside the crude one, stage by stage."""
+    _ = fmt._
+    shown = labels(frame) if frame.height else frame
+    if frame.height:
+        shown = analytic.with_labels(shown, fmt, {
+            "simpson": lambda v: analytic.coded(fmt, READINGS, v)})
+    cols = [group_col, Column("stage_label", N_("Stage")),
+            Column("strata_used", N_("Strata used"), "int"),
+            Column("crude_ratio", N_("Selection-rate ratio"), "decimal"),
+            Column("pooled_ratio", N_("Ratio within strata"), "decimal"),
+            Column("pooled_ratio_low", N_("Ratio: lower limit"), "decimal"),
+            Column("pooled_ratio_high", N_("Ratio: upper limit"), "decimal"),
+            Column("cmh_q_value", N_("q-value"), "decimal"),
+            Column("simpson_label", N_("Crude and stratified")),
+            Column("verdict_label", N_("Verdict"))]
+    title = _("Within strata: %(strata)s", strata=_(STRATA[params["strata"] or "grade"]))
+    return Table("stratified", title, cols, shown)
+
+
 VIEW = View(
     slug="funnel",
     title=N_("Recruitment funnel"),
@@ -220,6 +277,9 @@ VIEW = View(
               default=lambda v: "regional_group"),
         Param("reference", N_("Compared with"), lambda s: list(REFERENCES), labels=REFERENCES,
               default=lambda v: "others"),
+        Param("strata", N_("Within strata of"), lambda s: list(STRATA), labels=STRATA,
+              all_label=N_("No strata")),
+        Param("entity", N_("Entity"), opening_entities, all_label=N_("All entities")),
         options.ORGANIZATION,
     ),
     compute=compute,

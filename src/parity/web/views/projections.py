@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from parity.core import projection as pj
+from parity.core.backend import Backend
 from parity.core.params import load_gender_parameters
 from parity.web import charts
 from parity.web.formatting import Formatter
@@ -51,14 +52,17 @@ def _band(scenario: pj.Scenario) -> tuple[float, float]:
 
 def compute(source: Source, params: Params) -> Data:
     name = params["scenario"] or BASELINE
-    backend = source.backend()
+    return run(source.backend(), None if name == BASELINE else pj.load_scenario(name), name)
+
+
+def run(backend: Backend, scenario: pj.Scenario | None, name: str) -> Data:
+    """The projection of ``scenario`` (None: the baseline) against the baseline."""
     base_scenario = pj.load_scenario(BASELINE)
     history = pj.read_scenario_history(backend, base_scenario)
     base = pj.project(backend, base_scenario, years=YEARS, runs=RUNS, seed=SEED, history=history)
-    if name == BASELINE:
+    if scenario is None:
         result = base
     else:
-        scenario = pj.load_scenario(name)
         same = pj.history_key(scenario, None) == pj.history_key(base_scenario, None)
         result = pj.project(backend, scenario, years=YEARS, runs=RUNS, seed=SEED,
                             history=history if same else None)
