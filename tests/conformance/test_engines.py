@@ -8,6 +8,9 @@ row or NULL order is relied upon.
 
 from __future__ import annotations
 
+from datetime import date
+
+import ibis
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -61,7 +64,7 @@ def tiny(request: pytest.FixtureRequest) -> Backend:
     """Three rows with integers, a boolean and a NULL, on one engine."""
     table = pa.table({"k": ["a", "a", None], "n": pa.array([1, 2, 3], pa.int64()),
                       "d": pa.array([3, 3, 4], pa.int64()), "flag": [True, False, True]})
-    return _connect(request.param, {"tiny": table})
+    return _connect(request.param, {"tiny": table}, request)
 
 
 def test_ratio_of_integers_is_not_integer_division(tiny: Backend) -> None:
@@ -80,6 +83,15 @@ def test_null_group_is_kept_and_sorted_by_polars(tiny: Backend) -> None:
     t = tiny.table("tiny")
     got = tiny.execute(t.group_by("k").agg(n=t.n.sum())).sort("k", nulls_last=True)
     assert got.rows() == [("a", 3), (None, 3)]
+
+
+def test_array_index_past_the_end_is_null(tiny: Backend) -> None:
+    """An index past an array's end gives NULL on every engine (Spark's ANSI mode would
+    raise INVALID_ARRAY_INDEX_IN_ELEMENT_AT without the seam's compiler rule)."""
+    t = tiny.table("tiny")
+    days = ibis.array([ibis.date(2020, 1, 1), ibis.date(2021, 1, 1)])
+    got = tiny.execute(t.select("n", day=days[(t.n - 1).cast("int32")]).order_by("n"))
+    assert got["day"].to_list() == [date(2020, 1, 1), date(2021, 1, 1), None]
 
 
 # ------------------------------------------------------------------ the analyses

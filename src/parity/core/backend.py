@@ -190,3 +190,28 @@ def datafusion(con: Any) -> Backend:
 
     con.compiler = _Compiler()
     return Backend(con, restricted_schema=None, version=("datafusion", id(con)))
+
+
+def postgres(con: Any, restricted_schema: str | None = "restricted") -> Backend:
+    """A Backend on an Ibis PostgreSQL connection holding the store's tables by name."""
+    return Backend(con, restricted_schema=restricted_schema, version=("postgres", id(con)))
+
+
+def pyspark(con: Any, restricted_schema: str | None = None) -> Backend:
+    """A Backend on an Ibis pyspark connection whose session sees the store's tables by name
+    (temporary views; restricted tables among them unless ``restricted_schema`` is given).
+
+    One difference of Spark from the other engines is closed for this connection only: in
+    Spark's ANSI mode (its default since 4.0) an array index past the end is an error, where
+    DuckDB, PostgreSQL and DataFusion give NULL (which :func:`parity.core.analytics.
+    careers_events.date_at` relies on); here an index compiles to ``try_element_at``, which
+    gives NULL. Every other compilation is Ibis's own.
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    class _Compiler(PySparkCompiler):  # type: ignore[misc]
+        def visit_ArrayIndex(self, op: Any, *, arg: Any, index: Any) -> Any:
+            return self.f.try_element_at(arg, index + 1)
+
+    con.compiler = _Compiler()
+    return Backend(con, restricted_schema=restricted_schema, version=("pyspark", id(con)))

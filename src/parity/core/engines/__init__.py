@@ -1,0 +1,1 @@
+"""Engines other than the DuckDB store: PostgreSQL and Apache Spark, through Ibis."""
