@@ -30,7 +30,7 @@ import ibis
 import pyarrow as pa
 import pytest
 
-from parity.core import model
+from parity.core import engines
 from parity.core.backend import Backend, datafusion, postgres, pyspark
 from parity.core.ingest import ingest
 from parity.core.store import Store, open_store
@@ -40,7 +40,6 @@ from parity.core.synth import synthesize
 ENGINES: tuple[str, ...] = ("duckdb", "datafusion", "postgres", "pyspark")
 #: The server the PostgreSQL tests create their database on (an administrator's URL).
 POSTGRES_URL_VARIABLE = "PARITY_TEST_POSTGRES_URL"
-REFERENCE_TABLES: tuple[str, ...] = ("ref_grades", "ref_country_regions", "ref_member_states")
 
 
 @pytest.fixture(scope="package")
@@ -57,21 +56,11 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     s.close()
 
 
-def _plain(table: pa.Table) -> pa.Table:
-    """ENUM (dictionary) columns as their values: other engines know no DuckDB ENUM."""
-    columns = [c.cast(f.type.value_type) if pa.types.is_dictionary(f.type) else c
-               for c, f in zip(table.columns, table.schema, strict=True)]
-    return pa.table(columns, names=table.column_names)
-
-
 @pytest.fixture(scope="package")
 def arrow_tables(store: Store) -> dict[str, pa.Table]:
-    """Every table an analysis reads, as Arrow, by model name."""
-    names = {t.name: t.qualified_name for t in model.DATA_TABLES}
-    names |= {n: f"main.{n}" for n in REFERENCE_TABLES}
-    with store.cursor() as cur:
-        return {n: _plain(cur.sql(f"SELECT * FROM {q}").to_arrow_table())
-                for n, q in names.items()}
+    """Every table an analysis reads, as Arrow with plain types, by model name (what
+    ``parity ingest --engine`` writes to an engine)."""
+    return engines.store_tables(store)
 
 
 def requested() -> set[str] | None:
@@ -102,9 +91,8 @@ def _check_wanted(engine: str) -> None:
         pytest.skip(f"{engine} is not listed in PARITY_TEST_ENGINES")
 
 
-@pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """The URL of a new database on the test server, dropped after the test session."""
+def _new_database() -> Iterator[str]:
+    """The URL of a new database on the test server, dropped afterwards."""
     server = os.environ.get(POSTGRES_URL_VARIABLE, "")
     if not server:
         unavailable("postgres", f"{POSTGRES_URL_VARIABLE} is not set (start a server with "
@@ -124,15 +112,29 @@ def postgres_database() -> Iterator[str]:
         unavailable("postgres", f"the server {server} cannot be reached: {exc}".strip())
     from urllib.parse import urlsplit
 
-    url = urlsplit(server)._replace(path=f"/{name}").geturl()
-    yield url
+    yield urlsplit(server)._replace(path=f"/{name}").geturl()
     with psycopg.connect(server, autocommit=True) as con:
         con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database for the conformance copies, for the whole test session."""
+    _check_wanted("postgres")
+    yield from _new_database()
+
+
+@pytest.fixture
+def empty_postgres_database() -> Iterator[str]:
+    """A new, empty database for one test."""
+    _check_wanted("postgres")
+    yield from _new_database()
+
+
+@pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     """One local[2] SparkSession for the test session."""
+    _check_wanted("pyspark")
     try:
         import pyspark  # noqa: F401
     except ImportError:
@@ -185,7 +187,7 @@ def engine(request: pytest.FixtureRequest, arrow_tables: dict[str, pa.Table]) ->
 @pytest.fixture(scope="package")
 def reference(store: Store) -> Backend:
     """The store itself (DuckDB with its ENUM types): the results every engine must give."""
-    return Backend.from_store(store)
+    return Backend.duckdb(store)
 
 
 @pytest.fixture(scope="package")

@@ -51,6 +51,19 @@ class Backend:
 
     @classmethod
     def from_store(cls, store: Store) -> Backend:
+        """The Backend every analysis, release and dashboard view of ``store`` reads: the
+        store itself, or the engine the ``engine`` setting names (PostgreSQL or Spark
+        holding the store's tables; see :mod:`parity.core.engines`)."""
+        from parity.core import engines
+
+        engine = engines.configured(store)
+        if engine is None:
+            return cls.duckdb(store)
+        backend: Backend = engines.connect(engine, store)
+        return backend
+
+    @classmethod
+    def duckdb(cls, store: Store) -> Backend:
         """Wrap an open DuckDB store (a fresh cursor, safe for one thread)."""
         return cls(ibis.duckdb.from_connection(store.cursor()), version=store)
 

@@ -9,7 +9,6 @@ temporary view named like the store's table, with the store's columns in the sto
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +22,19 @@ YEAR_OF: dict[str, str] = {"staff": "snapshot_date", "events": "event_date",
                            "openings": "posted_date", "applications": "received_date",
                            "self_identification": "collected_date"}
 
-#: Settings of a session started here: small shuffles (Parity's count tables are small),
-#: no web UI, UTC (dates never shift with the machine's zone).
+#: Settings of every session Parity starts: UTC (dates never shift with the machine's zone),
+#: Arrow transfers, no console progress bars.
+CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.ui.showConsoleProgress": "false",
+}
+#: And of a local session (``local[N]``): small shuffles (Parity's count tables are small),
+#: no web UI, the driver on loopback.
 LOCAL_CONF: dict[str, str] = {
     "spark.sql.shuffle.partitions": "2",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
-    "spark.ui.showConsoleProgress": "false",
-    "spark.sql.session.timeZone": "UTC",
-    "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.driver.host": "127.0.0.1",
 }
@@ -44,10 +47,13 @@ def session(master: str, app_name: str = "parity") -> Any:
 
     if master.startswith("sc://"):
         return SparkSession.builder.remote(master).appName(app_name).getOrCreate()
-    # Spark binds to the address the host name resolves to unless told otherwise.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    conf = dict(CONF)
+    if master.startswith("local"):
+        # Spark binds to the address the host name resolves to unless told otherwise.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        conf |= LOCAL_CONF
     builder = SparkSession.builder.master(master).appName(app_name)
-    for key, value in LOCAL_CONF.items():
+    for key, value in conf.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
@@ -67,14 +73,13 @@ def register(spark: Any, tables: dict[str, pa.Table]) -> None:
 
 
 def _with_partitions(name: str, table: pa.Table) -> pa.Table:
+    """The table with its derived ``year`` (from :data:`YEAR_OF`; reference tables have none)."""
     table = _plain(table)
-    if "year" in PARTITION_COLUMNS and "year" not in table.column_names:
+    source = YEAR_OF.get(name)
+    if "year" in PARTITION_COLUMNS and "year" not in table.column_names and source is not None:
         import pyarrow.compute as pc
 
-        source = YEAR_OF.get(name)
-        years = (pc.year(table[source]) if source is not None
-                 else pa.nulls(table.num_rows, pa.int64()))
-        table = table.append_column("year", years.cast(pa.int32()))
+        table = table.append_column("year", pc.year(table[source]).cast(pa.int32()))
     return table
 
 
@@ -89,14 +94,24 @@ def write_warehouse(spark: Any, warehouse: Path | str, tables: dict[str, pa.Tabl
         if parts:
             writer = writer.partitionBy(*parts)
         writer.parquet(str(Path(warehouse) / name))
-    for stale in Path(warehouse).glob("_tmp_*"):
-        shutil.rmtree(stale, ignore_errors=True)
+
+
+def warehouse_stamps(warehouse: Path | str, names: dict[str, list[str]]) -> tuple[float, ...]:
+    """When each table was last written (its ``_SUCCESS`` marker; 0 if absent)."""
+    stamps = []
+    for name in names:
+        marker = Path(warehouse) / name / "_SUCCESS"
+        stamps.append(marker.stat().st_mtime if marker.exists() else 0.0)
+    return tuple(stamps)
 
 
 def read_warehouse(spark: Any, warehouse: Path | str, names: dict[str, list[str]]) -> None:
     """Each table of the warehouse as a temporary view with its store columns, in order."""
     for name, columns in names.items():
-        frame = spark.read.parquet(str(Path(warehouse) / name))
+        folder = Path(warehouse) / name
+        if not (folder / "_SUCCESS").exists():
+            raise FileNotFoundError(f"the warehouse {warehouse} holds no table {name}")
+        frame = spark.read.parquet(str(folder))
         frame.select(*columns).createOrReplaceTempView(name)
 
 
