@@ -103,12 +103,15 @@ def test_funnel_count_table(engine: Backend, reference: Backend, keys: tuple[str
     assert_same(count_table(engine, request), count_table(reference, request))
 
 
-@pytest.mark.parametrize("section", ["stages", "stratified", "roster"])
-def test_funnel_with_strata(engine: Backend, reference: Backend, section: str) -> None:
-    got = funnel_report(engine, ["regional_group"], strata="grade").sections()[section]
-    want = funnel_report(reference, ["regional_group"], strata="grade").sections()[section]
-    assert want.height > 0
-    assert_same(got, want)
+def test_funnel_with_strata_and_decomposition(engine: Backend, reference: Backend) -> None:
+    """Every section: stages, roster, stratified tests, the stage decomposition, summary."""
+    got = funnel_report(engine, ["regional_group"], strata="grade", decompose=True).sections()
+    want = funnel_report(reference, ["regional_group"], strata="grade", decompose=True).sections()
+    assert {"stages", "roster", "stratified", "decomposition", "summary"} <= set(want)
+    assert got.keys() == want.keys()
+    for name, frame in want.items():
+        assert frame.height > 0, name
+        assert_same(got[name], frame)
 
 
 @pytest.mark.parametrize("flow", ["promotion", "reassignment", "separation", "roster"])
