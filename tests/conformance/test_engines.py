@@ -8,7 +8,10 @@ row or NULL order is relied upon.
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import ibis
 import polars as pl
@@ -23,8 +26,10 @@ from parity.core.analytics.ranges import desirable_ranges
 from parity.core.analytics.timelines import timelines_report
 from parity.core.backend import Backend, ratio
 from parity.core.disclosure import catalog
-from parity.core.disclosure.policy import Audience
+from parity.core.disclosure.policy import Actor, Audience
+from parity.core.disclosure.release import Release, build_release
 from parity.core.projection import BASELINE, project
+from parity.core.store import Store, open_store
 
 from .conftest import ENGINES, _connect
 
@@ -160,6 +165,37 @@ def test_release_catalog(engine: Backend, reference: Backend, name: str) -> None
     assert want.frame.height > 0
     assert_same(got.frame, want.frame)
     assert got.reference == want.reference
+
+
+@pytest.fixture(scope="module")
+def release_store(store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A writable copy of the store (a release reads and extends the release log)."""
+    copy = tmp_path_factory.mktemp("release") / "release.duckdb"
+    shutil.copyfile(store_path, copy)
+    with open_store(copy) as writable:
+        yield writable
+
+
+RELEASER = Actor("conformance", "analyst", purpose="engine conformance")
+
+
+@pytest.fixture(scope="module")
+def reference_release(release_store: Store) -> Release:
+    return build_release(release_store, Audience("public"), RELEASER,
+                         backend=Backend.duckdb(release_store))
+
+
+def test_release_with_suppression(engine: Backend, release_store: Store,
+                                  reference_release: Release) -> None:
+    """A whole public release (counts, primary and complementary suppression, the linked
+    audit, derived rates) made from each engine equals the one made from the store."""
+    got = build_release(release_store, Audience("public"), RELEASER, backend=engine)
+    want = reference_release
+    assert [t.name for t in got.tables] == [t.name for t in want.tables]
+    assert sum(t.status_counts.get("primary", 0) for t in want.tables) > 0  # cells were hidden
+    for a, b in zip(got.tables, want.tables, strict=True):
+        assert a.status_counts == b.status_counts, a.name
+        assert_same(a.frame, b.frame)
 
 
 def test_timelines(engine: Backend, reference: Backend) -> None:
