@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Create .venv and install Parity with its development tools. Safe to run again.
+#   bash scripts/setup.sh            Parity and its development tools (no Java, no server needed)
+#   bash scripts/setup.sh --engines  also the PostgreSQL and Spark engines (extras postgres, spark;
+#                                    Spark needs Java 17 to run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EXTRAS="dev"
+for arg in "$@"; do
+  case "$arg" in
+    --engines) EXTRAS="dev,postgres,spark" ;;
+    *) echo "usage: $0 [--engines]" >&2; exit 2 ;;
+  esac
+done
 PY="${PYTHON:-}"
 if [ -z "$PY" ]; then
   for cand in python3.11 python3.12 python3.13 python3; do
@@ -15,7 +25,7 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
 
 # Front-end assets the dashboard serves itself (no CDN): pinned in package.json and
 # package-lock.json, installed with npm, copied into the package's static/vendor folder

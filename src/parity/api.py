@@ -23,6 +23,7 @@ import polars as pl
 
 from parity.core.analytics import summary
 from parity.core.backend import Backend
+from parity.core.engines import publish
 from parity.core.errors import AccessDeniedError, UserInputError
 from parity.core.ingest import LoadReport
 from parity.core.ingest import ingest as _ingest
@@ -38,13 +39,18 @@ def open(db: Path | str | None = None, read_only: bool = False) -> Store:
 
 def ingest(paths: Sequence[Path | str], store: Store, strict: bool = False) -> LoadReport:
     """Validate and load interchange files into ``store``; see :func:`parity.core.ingest.ingest`.
+    When the ``engine`` setting names PostgreSQL or Spark, the store is then copied there.
 
     With ``strict``, nothing is loaded if any row would be quarantined
     (:class:`parity.core.ingest.StrictRefusal`)."""
     settings = Settings.load()
-    return _ingest(paths, store, id_secret=settings.id_secret,
-                   quarantine_dir=settings.quarantine_dir, strict=strict,
-                   organization=settings.organization)
+    report = _ingest(paths, store, id_secret=settings.id_secret,
+                     quarantine_dir=settings.quarantine_dir, strict=strict,
+                     organization=settings.organization)
+    engine = settings.engine_spec(store.path)
+    if engine is not None:  # the engine setting names PostgreSQL or Spark: copy the store there
+        publish(store, engine)
+    return report
 
 
 def table(store: Store, name: str) -> pl.DataFrame:

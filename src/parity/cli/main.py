@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -45,11 +46,37 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
+    engine: Annotated[str | None, typer.Option(
+        "--engine", metavar="URL",
+        help="Where the analyses run (sets PARITY_ENGINE for this command): "
+             "duckdb:///store.duckdb, postgresql://user:pw@host:port/db, spark://local[2] or "
+             "sc://host:port. 'ingest' also copies the loaded store there.")] = None,
 ) -> None:
     """Parity command line."""
+    if engine is None:
+        return
+    from parity.core.engines import parse_engine
+
+    try:
+        parse_engine(engine)
+    except ValueError as exc:
+        err.print(f"[bold red]Error:[/] The option --engine is invalid: {exc}.", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(2) from None
+    before = os.environ.get("PARITY_ENGINE")
+    os.environ["PARITY_ENGINE"] = engine
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop("PARITY_ENGINE", None)
+        else:
+            os.environ["PARITY_ENGINE"] = before
+
+    ctx.call_on_close(restore)
 
 
 class _StepProgress:
@@ -143,6 +170,13 @@ def ingest(
         report = run_ingest(paths, store, id_secret=settings.id_secret,
                             quarantine_dir=settings.quarantine_dir, progress=progress,
                             strict=strict, organization=settings.organization)
+        engine = settings.engine_spec(settings.db)
+        if engine is not None:
+            from parity.core.engines import publish
+
+            copied = publish(store, engine)
+            err.print(f"Copied {copied} tables to the {engine.kind} engine {engine.shown}.",
+                      highlight=False)
     _report_load(report)
     if report.rows_quarantined:
         raise typer.Exit(EXIT_QUARANTINED)

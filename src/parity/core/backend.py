@@ -51,6 +51,19 @@ class Backend:
 
     @classmethod
     def from_store(cls, store: Store) -> Backend:
+        """The Backend every analysis, release and dashboard view of ``store`` reads: the
+        store itself, or the engine the ``engine`` setting names (PostgreSQL or Spark
+        holding the store's tables; see :mod:`parity.core.engines`)."""
+        from parity.core import engines
+
+        engine = engines.configured(store)
+        if engine is None:
+            return cls.duckdb(store)
+        backend: Backend = engines.connect(engine, store)
+        return backend
+
+    @classmethod
+    def duckdb(cls, store: Store) -> Backend:
         """Wrap an open DuckDB store (a fresh cursor, safe for one thread)."""
         return cls(ibis.duckdb.from_connection(store.cursor()), version=store)
 
@@ -190,3 +203,28 @@ def datafusion(con: Any) -> Backend:
 
     con.compiler = _Compiler()
     return Backend(con, restricted_schema=None, version=("datafusion", id(con)))
+
+
+def postgres(con: Any, restricted_schema: str | None = "restricted") -> Backend:
+    """A Backend on an Ibis PostgreSQL connection holding the store's tables by name."""
+    return Backend(con, restricted_schema=restricted_schema, version=("postgres", id(con)))
+
+
+def pyspark(con: Any, restricted_schema: str | None = None) -> Backend:
+    """A Backend on an Ibis pyspark connection whose session sees the store's tables by name
+    (temporary views; restricted tables among them unless ``restricted_schema`` is given).
+
+    One difference of Spark from the other engines is closed for this connection only: in
+    Spark's ANSI mode (its default since 4.0) an array index past the end is an error, where
+    DuckDB, PostgreSQL and DataFusion give NULL (which :func:`parity.core.analytics.
+    careers_events.date_at` relies on); here an index compiles to ``try_element_at``, which
+    gives NULL. Every other compilation is Ibis's own.
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    class _Compiler(PySparkCompiler):  # type: ignore[misc]
+        def visit_ArrayIndex(self, op: Any, *, arg: Any, index: Any) -> Any:
+            return self.f.try_element_at(arg, index + 1)
+
+    con.compiler = _Compiler()
+    return Backend(con, restricted_schema=restricted_schema, version=("pyspark", id(con)))

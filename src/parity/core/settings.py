@@ -1,7 +1,8 @@
 """Settings: declared once, typed and validated.
 
-Precedence, highest first: explicit arguments (e.g. ``--db``), environment variables
-(``PARITY_DB``, ``PARITY_ID_SECRET``, ``PARITY_SETTINGS``), the settings file
+Precedence, highest first: explicit arguments (e.g. ``--db``, ``--engine``), environment
+variables (``PARITY_DB``, ``PARITY_ENGINE``, ``PARITY_ID_SECRET``, ``PARITY_SETTINGS``), the
+settings file
 (``parity.toml`` in the working directory, or the file named by ``PARITY_SETTINGS``),
 then the defaults below. Errors name the file, the key and the fix.
 """
@@ -15,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from parity.core.engines import Engine, parse_engine
 from parity.core.errors import SettingsError
 from parity.core.model import DEFAULT_ORGANIZATION, ORGANIZATIONS
 
@@ -63,6 +65,35 @@ class Settings(BaseModel):
                              + ", ".join(ORGANIZATIONS))
         return value
 
+    engine: str | None = Field(
+        default=None,
+        description=(
+            "Where the analyses run: duckdb:///path/to/store.duckdb (default: the store), "
+            "postgresql://user:password@host:port/database, spark://local[2], "
+            "spark://host:port or sc://host:port (Spark Connect)."
+        ),
+    )
+    warehouse: Path | None = Field(
+        default=None,
+        description="Spark engine: the folder of the Parquet tables; defaults to "
+                    "'warehouse' beside the store.",
+    )
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_engine(value)
+        return value
+
+    def engine_spec(self, store: Path | None = None) -> Engine | None:
+        """The engine the analyses of the store ``store`` (default: ``db``) run on; None for
+        the DuckDB store itself. Spark's warehouse defaults to 'warehouse' beside the store."""
+        if self.engine is None:
+            return None
+        spec = parse_engine(self.engine, self.warehouse or (store or self.db).parent / "warehouse")
+        return None if spec.kind == "duckdb" else spec
+
     @classmethod
     def load(cls, overrides: dict[str, Any] | None = None, cwd: Path | None = None) -> Settings:
         """Build the settings from file, environment and explicit overrides."""
@@ -87,7 +118,8 @@ class Settings(BaseModel):
                 ) from exc
             values.update(data.get("parity", data))
         env_keys = {"db": "DB", "id_secret": "ID_SECRET", "quarantine_dir": "QUARANTINE_DIR",
-                    "threads": "THREADS", "memory_limit": "MEMORY_LIMIT"}
+                    "threads": "THREADS", "memory_limit": "MEMORY_LIMIT", "engine": "ENGINE",
+                    "warehouse": "WAREHOUSE"}
         env_used = []
         for key, suffix in env_keys.items():
             val = os.environ.get(ENV_PREFIX + suffix)
@@ -98,7 +130,7 @@ class Settings(BaseModel):
             if val is not None:
                 values[key] = val
         try:
-            return cls(**values)
+            return _with_store_of_engine(cls(**values), "db" in values)
         except ValidationError as exc:
             err = exc.errors()[0]
             key = ".".join(str(p) for p in err["loc"]) or "(unknown)"
@@ -106,6 +138,25 @@ class Settings(BaseModel):
             fix = {
                 "extra_forbidden": f"remove '{key}'; known keys: {', '.join(cls.model_fields)}",
             }.get(err["type"], f"set '{key}' to a valid value")
+            message = str(err["msg"]).removeprefix("Value error, ")
             raise SettingsError(
-                f"Invalid setting '{key}' (from {where}): {err['msg']}.", f"Fix: {fix}."
+                f"Invalid setting '{key}' (from {where}): {message}.", f"Fix: {fix}."
             ) from exc
+
+
+def _with_store_of_engine(settings: Settings, db_given: bool) -> Settings:
+    """A ``duckdb:///path`` engine names the store: it is ``db`` unless ``db`` was given,
+    and must then be the same file."""
+    if settings.engine is None:
+        return settings
+    spec = parse_engine(settings.engine)
+    if spec.kind != "duckdb":
+        return settings
+    path = Path(spec.target)
+    if not db_given:
+        return settings.model_copy(update={"db": path})
+    if path.resolve() != settings.db.resolve():
+        raise SettingsError(
+            f"The engine {settings.engine} names another store than db ({settings.db}).",
+            "Give one of them, or the same file to both.")
+    return settings

@@ -173,15 +173,19 @@ def _label(t: Expanded, audience: Audience) -> Expanded:
 
 
 def build_release(store: Store, audience: Audience, actor: Actor,
-                  policy: DisclosurePolicy | None = None) -> Release:
-    """Compute, protect and check every table of a release (nothing is written)."""
+                  policy: DisclosurePolicy | None = None,
+                  backend: Backend | None = None) -> Release:
+    """Compute, protect and check every table of a release (nothing is written).
+
+    The counts are read from ``backend`` (default: :meth:`Backend.from_store`, the engine
+    the settings name); the release log and earlier releases are the store's."""
     require_role(actor, ("analyst", "admin"), "make a release")
     if not audience.rule_checked:
         raise UserInputError(f"No release is made for the {audience.role} audience.",
                              "Make it for public, member_state or manager.")
     policy = policy or DisclosurePolicy()
     release_log.ensure_tables(store)
-    backend = Backend.from_store(store)
+    backend = backend or Backend.from_store(store)
     version = release_log.data_version(store)
     notes: list[str] = []
     current = _compute(backend, audience, ("organisation", "nationality", "entity"))

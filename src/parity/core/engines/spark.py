@@ -1,0 +1,122 @@
+"""Apache Spark as an engine: a SparkSession read through Ibis's pyspark backend.
+
+A session is local (``local[N]`` in this process, Java 17 needed) or remote (Spark Connect,
+``sc://host:port``). The store's tables are written as Parquet folders in a warehouse, one
+per table, partitioned by :data:`PARTITION_COLUMNS`; a session sees each folder as a
+temporary view named like the store's table, with the store's columns in the store's order.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+#: The Parquet partition columns of every table in the warehouse, outermost first. ``year``
+#: is derived from the table's date (:data:`YEAR_OF`); the others must be columns of the table.
+PARTITION_COLUMNS: tuple[str, ...] = ("year",)
+#: The date column each table's ``year`` partition is taken from.
+YEAR_OF: dict[str, str] = {"staff": "snapshot_date", "events": "event_date",
+                           "openings": "posted_date", "applications": "received_date",
+                           "self_identification": "collected_date"}
+
+#: Settings of every session Parity starts: UTC (dates never shift with the machine's zone),
+#: Arrow transfers, no console progress bars.
+CONF: dict[str, str] = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+    "spark.ui.showConsoleProgress": "false",
+}
+#: And of a local session (``local[N]``): small shuffles (Parity's count tables are small),
+#: no web UI, the driver on loopback.
+LOCAL_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "2",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.driver.bindAddress": "127.0.0.1",
+    "spark.driver.host": "127.0.0.1",
+}
+
+
+def session(master: str, app_name: str = "parity") -> Any:
+    """The SparkSession of ``master``: ``local[N]`` starts one here, ``sc://host:port``
+    connects to a Spark Connect server. Started once per process (Spark's rule)."""
+    from pyspark.sql import SparkSession
+
+    if master.startswith("sc://"):
+        return SparkSession.builder.remote(master).appName(app_name).getOrCreate()
+    conf = dict(CONF)
+    if master.startswith("local"):
+        # Spark binds to the address the host name resolves to unless told otherwise.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        conf |= LOCAL_CONF
+    builder = SparkSession.builder.master(master).appName(app_name)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _plain(table: pa.Table) -> pa.Table:
+    columns = [c.cast(f.type.value_type) if pa.types.is_dictionary(f.type) else c
+               for c, f in zip(table.columns, table.schema, strict=True)]
+    return pa.table(columns, names=table.column_names)
+
+
+def register(spark: Any, tables: dict[str, pa.Table]) -> None:
+    """Each Arrow table as a temporary view of this session (for small tables)."""
+    for name, table in tables.items():
+        spark.createDataFrame(_plain(table)).createOrReplaceTempView(name)
+
+
+def _with_partitions(name: str, table: pa.Table) -> pa.Table:
+    """The table with its derived ``year`` (from :data:`YEAR_OF`; reference tables have none)."""
+    table = _plain(table)
+    source = YEAR_OF.get(name)
+    if "year" in PARTITION_COLUMNS and "year" not in table.column_names and source is not None:
+        import pyarrow.compute as pc
+
+        table = table.append_column("year", pc.year(table[source]).cast(pa.int32()))
+    return table
+
+
+def write_warehouse(spark: Any, warehouse: Path | str, tables: dict[str, pa.Table]) -> None:
+    """Write each table as ``warehouse/<name>/`` Parquet, partitioned by
+    :data:`PARTITION_COLUMNS` (those the table has), replacing what was there."""
+    for name, table in tables.items():
+        full = _with_partitions(name, table)
+        parts = [c for c in PARTITION_COLUMNS if c in full.column_names]
+        frame = spark.createDataFrame(full)
+        writer = frame.write.mode("overwrite")
+        if parts:
+            writer = writer.partitionBy(*parts)
+        writer.parquet(str(Path(warehouse) / name))
+
+
+def warehouse_stamps(warehouse: Path | str, names: dict[str, list[str]]) -> tuple[float, ...]:
+    """When each table was last written (its ``_SUCCESS`` marker; 0 if absent)."""
+    stamps = []
+    for name in names:
+        marker = Path(warehouse) / name / "_SUCCESS"
+        stamps.append(marker.stat().st_mtime if marker.exists() else 0.0)
+    return tuple(stamps)
+
+
+def read_warehouse(spark: Any, warehouse: Path | str, names: dict[str, list[str]]) -> None:
+    """Each table of the warehouse as a temporary view with its store columns, in order."""
+    for name, columns in names.items():
+        folder = Path(warehouse) / name
+        if not (folder / "_SUCCESS").exists():
+            raise FileNotFoundError(f"the warehouse {warehouse} holds no table {name}")
+        frame = spark.read.parquet(str(folder))
+        frame.select(*columns).createOrReplaceTempView(name)
+
+
+def connect(spark: Any) -> Any:
+    """An Ibis pyspark connection on this session."""
+    import ibis
+
+    return ibis.pyspark.connect(spark)

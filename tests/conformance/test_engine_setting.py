@@ -1,0 +1,173 @@
+"""The ``engine`` setting: parsed and refused in one sentence; ``parity ingest --engine``
+copies the store to PostgreSQL (COPY) or a Spark warehouse (Parquet by year), and the
+analyses then read the engine through :meth:`Backend.from_store` with the same answers as
+the DuckDB store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parity.core import engines
+from parity.core.analytics import composition
+from parity.core.analytics.funnel import funnel_report
+from parity.core.analytics.funnel_counts import CountRequest, count_table
+from parity.core.backend import Backend
+from parity.core.engines import Engine, parse_engine
+from parity.core.engines.spark import PARTITION_COLUMNS
+from parity.core.errors import SettingsError
+from parity.core.settings import Settings
+from parity.core.store import Store
+from parity.core.synth import synthesize
+
+from .test_engines import assert_same
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# ------------------------------------------------------------------ the setting
+
+@pytest.mark.parametrize(("value", "kind", "target"), [
+    ("postgresql://u:pw@db.example:5432/parity", "postgres", "postgresql://u:pw@db.example:5432/parity"),
+    ("postgres://db.example/parity", "postgres", "postgresql://db.example/parity"),
+    ("spark://local[2]", "spark", "local[2]"),
+    ("spark://local[*]", "spark", "local[*]"),
+    ("spark://master.example:7077", "spark", "spark://master.example:7077"),
+    ("sc://connect.example:15002", "spark", "sc://connect.example:15002"),
+    ("duckdb:///data/parity.duckdb", "duckdb", "/data/parity.duckdb"),
+])
+def test_engine_forms(value: str, kind: str, target: str) -> None:
+    engine = parse_engine(value, Path("wh"))
+    assert (engine.kind, engine.target) == (kind, target)
+
+
+@pytest.mark.parametrize(("value", "says"), [
+    ("mysql://h/db", "is not one Parity knows; use duckdb:///path"),
+    ("postgresql://h", "must name a host and a database"),
+    ("postgresql://u:secret@h:port/db", "has a port that is not a number"),
+    ("spark://cluster", "must be spark://local[N] or a standalone master"),
+    ("duckdb://", "names no store file"),
+    ("sc://", "must name a host"),
+])
+def test_bad_engine_is_one_sentence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                    value: str, says: str) -> None:
+    monkeypatch.setenv("PARITY_ENGINE", value)
+    with pytest.raises(SettingsError) as exc:
+        Settings.load(cwd=tmp_path)
+    message = str(exc.value)
+    assert message.startswith("Invalid setting 'engine' (from defaults or environment "
+                              "(PARITY_ENGINE)): ")
+    assert says in message and "secret" not in message and "Value error" not in message
+
+
+def test_settings_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert Settings.load(cwd=tmp_path).engine_spec() is None
+    (tmp_path / "parity.toml").write_text('[parity]\nengine = "spark://local[2]"\n')
+    spec = Settings.load({"db": tmp_path / "s.duckdb"}, cwd=tmp_path).engine_spec()
+    assert spec == Engine("spark", "local[2]", tmp_path / "warehouse")
+    monkeypatch.setenv("PARITY_WAREHOUSE", str(tmp_path / "wh"))
+    assert Settings.load(cwd=tmp_path).engine_spec() == Engine("spark", "local[2]", tmp_path / "wh")
+    # a duckdb engine is the store: it sets db, and must agree with a db given
+    monkeypatch.setenv("PARITY_ENGINE", "duckdb:///data/x.duckdb")
+    got = Settings.load(cwd=tmp_path)
+    assert got.db == Path("/data/x.duckdb") and got.engine_spec() is None
+    with pytest.raises(SettingsError, match="names another store than db"):
+        Settings.load({"db": Path("/data/y.duckdb")}, cwd=tmp_path)
+
+
+def test_unreachable_engine_is_one_sentence(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    monkeypatch.setenv("PARITY_ENGINE", "postgresql://parity:secret@127.0.0.1:1/parity")
+    with pytest.raises(SettingsError) as exc:
+        Backend.from_store(store)
+    message = str(exc.value)
+    assert message.startswith("The engine postgresql://parity:***@127.0.0.1:1/parity cannot be "
+                              "used: ")
+    assert "secret" not in message
+
+
+# ------------------------------------------------------------------ load, then analyse
+
+def _same_analyses(store: Store, full: bool) -> None:
+    """Funnel counts (``full``: the whole funnel with strata), composition and the
+    restricted table, read through the setting (the analyses are given the store)."""
+    on_engine = Backend.from_store(store)
+    control = Backend.duckdb(store)
+    assert on_engine.engine != "duckdb"
+    if full:
+        want = funnel_report(control, ["regional_group"], strata="grade").sections()
+        for section, frame in funnel_report(store, ["regional_group"],
+                                            strata="grade").sections().items():
+            assert_same(frame, want[section])
+    request = CountRequest(keys=("gender", "grade"), year_from=2017)
+    assert_same(count_table(on_engine, request), count_table(control, request))
+    assert_same(composition.composition(store, ["gender"]),
+                composition.composition(control, ["gender"]))
+    count = on_engine.table("self_identification").count().to_pyarrow().as_py()
+    assert count == control.table("self_identification").count().to_pyarrow().as_py() > 0
+
+
+def test_postgres_engine(monkeypatch: pytest.MonkeyPatch, store: Store,
+                         empty_postgres_database: str) -> None:
+    url = empty_postgres_database
+    assert engines.publish(store, parse_engine(url)) == len(engines.store_tables(store))
+    monkeypatch.setenv("PARITY_ENGINE", url)
+    assert Backend.from_store(store).engine == "postgres"
+    _same_analyses(store, full=True)
+
+
+def test_spark_engine(monkeypatch: pytest.MonkeyPatch, store: Store, spark_session: Any,
+                      tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse"
+    assert engines.publish(store, parse_engine("spark://local[2]", warehouse)) > 0
+    assert PARTITION_COLUMNS == ("year",)
+    years = sorted(p.name for p in (warehouse / "applications").glob("year=*"))
+    assert years and all(p.removeprefix("year=").isdigit() for p in years)
+    monkeypatch.setenv("PARITY_ENGINE", "spark://local[2]")
+    monkeypatch.setenv("PARITY_WAREHOUSE", str(warehouse))
+    assert Backend.from_store(store).engine == "pyspark"
+    _same_analyses(store, full=False)
+    # the views have the store's columns in the store's order (not the partition column)
+    staff = Backend.from_store(store).table("staff").columns
+    assert list(staff) == list(Backend.duckdb(store).table("staff").columns)
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200", **(env or {})}
+    full.pop("PARITY_ENGINE", None)
+    return subprocess.run([sys.executable, "-m", "parity.cli.main", *args], cwd=ROOT, env=full,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_cli_ingest_and_analyse_on_postgres(tmp_path: Path, empty_postgres_database: str) -> None:
+    """The user's path: `parity --engine URL ingest`, then an analysis through the option
+    and through PARITY_ENGINE, equal to the store's answer."""
+    url = empty_postgres_database
+    synthesize(tmp_path / "data", scale=0.01, seed=5)
+    db = str(tmp_path / "p.duckdb")
+    loaded = _cli("--engine", url, "ingest", *map(str, sorted((tmp_path / "data").glob("*.csv"))),
+                  "--db", db)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "tables to the postgres engine" in loaded.stderr
+    funnel = ("funnel", "--by", "gender", "--strata", "grade", "--db", db, "--format", "json")
+    want = _cli(*funnel)
+    by_option = _cli("--engine", url, *funnel)
+    by_env = _cli(*funnel, env={"PARITY_ENGINE": url})
+    assert want.returncode == by_option.returncode == by_env.returncode == 0, by_option.stderr
+    assert json.loads(by_option.stdout) == json.loads(want.stdout) == json.loads(by_env.stdout)
+    # the copy really is what the analysis read: empty it and the analysis changes
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as con:
+        con.execute("DELETE FROM applications")
+    emptied = _cli("--engine", url, *funnel)
+    assert emptied.returncode != 0 or json.loads(emptied.stdout) != json.loads(want.stdout)
+    bad = _cli("--engine", "mysql://h/db", *funnel)
+    assert bad.returncode == 2
+    assert "The option --engine is invalid: the engine 'mysql://h/db' is not one" in bad.stderr
+    assert "Traceback" not in bad.stderr
