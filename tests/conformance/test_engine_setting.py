@@ -125,8 +125,10 @@ def test_spark_engine(monkeypatch: pytest.MonkeyPatch, store: Store, spark_sessi
                       tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
     assert engines.publish(store, parse_engine("spark://local[2]", warehouse)) > 0
-    assert PARTITION_COLUMNS == ("year",)
-    years = sorted(p.name for p in (warehouse / "applications").glob("year=*"))
+    assert PARTITION_COLUMNS == ("organization", "year")
+    orgs = sorted(p.name for p in (warehouse / "applications").glob("organization=*"))
+    assert orgs == ["organization=UN"]
+    years = sorted(p.name for p in (warehouse / "applications" / orgs[0]).glob("year=*"))
     assert years and all(p.removeprefix("year=").isdigit() for p in years)
     monkeypatch.setenv("PARITY_ENGINE", "spark://local[2]")
     monkeypatch.setenv("PARITY_WAREHOUSE", str(warehouse))

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 #: The Parquet partition columns of every table in the warehouse, outermost first. ``year``
 #: is derived from the table's date (:data:`YEAR_OF`); the others must be columns of the table.
-PARTITION_COLUMNS: tuple[str, ...] = ("year",)
+PARTITION_COLUMNS: tuple[str, ...] = ("organization", "year")
 #: The date column each table's ``year`` partition is taken from.
 YEAR_OF: dict[str, str] = {"staff": "snapshot_date", "events": "event_date",
                            "openings": "posted_date", "applications": "received_date",
