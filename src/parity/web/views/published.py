@@ -98,6 +98,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                                        f"{count_label(fmt, c)}: {fmt.integer(r[c])}"}
             for r in chart_rows.iter_rows(named=True) for c in counts if r[c] is not None]
     chart = charts.bar(bars, category="group", value="value", value_title=_("Count"),
+                       log_title=_("Count (logarithmic scale)"),
                        category_title=dim_label(fmt, primary),
                        series="measure" if len(counts) > 1 else None, series_title=_("Measure"),
                        rtl=fmt.dir == "rtl")
