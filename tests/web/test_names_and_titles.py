@@ -25,7 +25,7 @@ def _title(page: str) -> str:
 def test_member_states_carry_their_un_names_in_every_language(as_role: AsRole) -> None:
     client = as_role("analyst")
     states = client.get("/api/views/ranges").json()
-    iso3s = [t for t in states["tables"] if t["name"] == "states"][0]
+    iso3s = next(t for t in states["tables"] if t["name"] == "states")
     codes = [r["iso3"] for r in iso3s["rows"]]
     assert len(codes) >= 20
     iso2 = dict(zip(reference.member_states()["iso3"].to_list(),
