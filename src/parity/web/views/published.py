@@ -26,6 +26,7 @@ from parity.web.views.published_labels import (
     derived_label,
     dim_label,
     dim_value,
+    reference_label,
 )
 
 CHART_ROWS = 25
@@ -114,7 +115,8 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
     cols += [Column(c, count_label(fmt, c), "count") for c in counts]
     cols += [Column(d["column"], derived_label(fmt, d), "decimal" if d["kind"] == "ratio_to_rest"
                     else "share") for d in derived]
-    notes = [_("Reference: %(reference)s.", reference=info["reference"])] if info["reference"] else []
+    notes = [_("Reference: %(reference)s.", reference=reference_label(fmt, info["reference"]))] \
+        if info["reference"] else []
     notes.append(_("Dimensions marked “All” are totals. A hidden count is shown as “hidden”; a "
                    "rate is left out when its counts are hidden or its denominator is too small."))
     return Page(
