@@ -14,6 +14,7 @@ from parity.web import i18n
 from parity.web.formatting import Formatter
 from parity.web.views.published_labels import (
     DIMENSIONS,
+    SELF_ID_DIMENSIONS,
     TABLE_TITLES,
     TITLES,
     dim_label,
@@ -51,7 +52,7 @@ def test_released_words_are_translated(lang: str) -> None:
         english = dim_value(en, dim, value)
         assert shown != english or (lang, english) in SAME_WORD, (lang, dim, value)
         assert not SNAKE.search(shown), (lang, dim, value)
-    for dim in DIMENSIONS:
+    for dim in [*DIMENSIONS, *SELF_ID_DIMENSIONS, *model.SELF_ID_CODES]:
         english = dim_label(en, dim)
         assert dim_label(fmt, dim) != english or (lang, english) in SAME_WORD, (lang, dim)
     for title in TABLE_TITLES.values():

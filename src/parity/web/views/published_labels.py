@@ -58,6 +58,9 @@ DIMENSIONS: dict[str, str] = {
     "parity_band": N_("Level"),
     "nationality": N_("Nationality"), "entity": N_("Entity"), "year": N_("Year"),
     "broad_band": N_("Grade band"), "category": N_("Category"),
+}
+#: Self-identification dimensions (model.SELF_ID_CODES), which are not registry dimensions.
+SELF_ID_DIMENSIONS: dict[str, str] = {
     "race_ethnicity": N_("Race or ethnicity"), "disability": N_("Disability"),
 }
 COUNTS: dict[str, str] = {
@@ -70,7 +73,8 @@ VALUE_KINDS: dict[str, str] = {"regional_group": "group", "gender": "gender",
 
 
 def dim_label(fmt: Formatter, dim: str) -> str:
-    return fmt._(DIMENSIONS[dim]) if dim in DIMENSIONS else dim.replace("_", " ")
+    label = DIMENSIONS.get(dim) or SELF_ID_DIMENSIONS.get(dim)
+    return fmt._(label) if label else dim.replace("_", " ")
 
 
 def dim_value(fmt: Formatter, dim: str, value: Any) -> str:
