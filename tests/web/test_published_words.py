@@ -60,3 +60,9 @@ def test_released_words_are_translated(lang: str) -> None:
     ref = reference_label(fmt, "staff on the snapshot of 2024-12-31")
     assert "2024-12-31" not in ref and ref != reference_label(en, "staff on the snapshot of 2024-12-31")
     assert fmt.date("2024-12-31") in ref
+    # the references parity.core.disclosure writes, each in words of the page's language
+    for reference in ("staff in posts subject to geographical distribution on 2024-12-31",
+                      "openings of Professional and higher grades posted 2015–2024",
+                      "no staff snapshot"):
+        shown = reference_label(fmt, reference)
+        assert shown != reference and "2024-12-31" not in shown, (lang, reference)

@@ -90,10 +90,22 @@ def dim_value(fmt: Formatter, dim: str, value: Any) -> str:
 
 
 def reference_label(fmt: Formatter, reference: str) -> str:
-    """A released table's reference (``staff on the snapshot of 2024-12-31``) in words."""
-    match = re.fullmatch(r"staff on the snapshot of (\d{4}-\d{2}-\d{2})", reference)
+    """A released table's reference, as parity.core.disclosure writes it in English
+    (``staff on the snapshot of 2024-12-31``), in words of the page's language."""
+    date = r"(\d{4}-\d{2}-\d{2})"
+    match = re.fullmatch(r"staff on the snapshot of " + date, reference)
     if match:
         return fmt._("staff on the snapshot of %(date)s", date=fmt.date(match.group(1)))
+    match = re.fullmatch(r"staff in posts subject to geographical distribution on " + date,
+                         reference)
+    if match:
+        return fmt._("staff in posts subject to geographical distribution on %(date)s",
+                     date=fmt.date(match.group(1)))
+    match = re.fullmatch(r"openings of Professional and higher grades posted (\d{4})–(\d{4})",
+                         reference)
+    if match:
+        return fmt._("openings of Professional and higher grades posted %(start)s–%(end)s",
+                     start=match.group(1), end=match.group(2))
     if reference == "no staff snapshot":
         return fmt._("no staff snapshot")
     return reference
