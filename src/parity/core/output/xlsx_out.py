@@ -105,13 +105,15 @@ class _Writer:
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 60)
 
-    def section(self, sheet: str, frame: pl.DataFrame) -> None:
+    def section(self, sheet: str, frame: pl.DataFrame,
+                headers: dict[str, str] | None = None) -> None:
         ws = self.book.add_worksheet(sheet)
         ws.freeze_panes(2, 0)
         for j, (name, dtype) in enumerate(frame.schema.items()):
-            ws.write_string(0, j, label(name), self.header)
+            header = (headers or {}).get(name) or label(name)
+            ws.write_string(0, j, header, self.header)
             ws.write_string(1, j, name, self.code)
-            width = max(len(label(name)) / 1.6, len(name)) + 2
+            width = max(len(header) / 1.6, len(name)) + 2
             for i, value in enumerate(frame[name].to_list()):
                 shown = self._cell(ws, i + 2, j, value, name, dtype)
                 if i < 2000:
@@ -160,5 +162,5 @@ def to_xlsx(result: Result) -> bytes:
         writer = _Writer(book)
         writer.about(result, sheets)
         for name, frame in result.sections.items():
-            writer.section(sheets[name], frame)
+            writer.section(sheets[name], frame, result.headers.get(name))
     return buffer.getvalue()
