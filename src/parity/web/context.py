@@ -152,7 +152,7 @@ class Ctx:
             body = {"error": {"code": err.code, "message": message, "hint": hint}}
             return self.finish(JSONResponse(body, status_code=err.status))
         return self.render("error.html", status=err.status, code=err.code, message=message,
-                           hint=hint, status_code=err.status)
+                           hint=hint, status_code=err.status, page_title=message)
 
 
 #: The data as of, per runtime, with the store state it was read at.

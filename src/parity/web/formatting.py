@@ -6,12 +6,12 @@ The web layer formats what the core computes; nothing here computes a statistic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from parity.core import reference
@@ -114,6 +114,17 @@ class Formatter:
             value = date.fromisoformat(value)
         return format_date(value, format="medium", locale=_locale(self.lang))
 
+    def moment(self, value: datetime | str | None) -> str:
+        """A moment (an ISO timestamp or a datetime) in the language's style, in UTC."""
+        if value is None:
+            return "–"
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return format_datetime(value.astimezone(UTC), format="medium",
+                               tzinfo=UTC, locale=_locale(self.lang)) + " UTC"
+
     # ------------------------------------------------------------ codes
     def country(self, iso3: str | None) -> str:
         """A country's name in this language: the UN's official short name for a Member
@@ -162,6 +173,8 @@ class Formatter:
             return self.decimal(value, 2)
         if kind == "date":
             return self.date(value)
+        if kind == "datetime":
+            return self.moment(value)
         if kind == "country":
             return self.country(value)
         if kind == "group":

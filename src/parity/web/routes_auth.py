@@ -13,7 +13,7 @@ from parity.core.errors import ParityError
 from parity.web import access, headlines, sessions
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import NotAuthenticated
-from parity.web.i18n import gettext
+from parity.web.i18n import N_, gettext
 from parity.web.releases import release_states
 
 router = APIRouter()
@@ -36,7 +36,7 @@ def home(request: Request) -> Response:
         if user.role == "admin" else []
     return ctx.render("index.html", viewer=user, views=views, release_problems=problems,
                       headlines=headlines.figures(ctx, user),
-                      page_title=gettext(ctx.lang, "Home"))
+                      page_title=gettext(ctx.lang, N_("Home")))
 
 
 @router.get("/api/home")

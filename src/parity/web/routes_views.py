@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from parity.core.errors import UserInputError
 from parity.core.output import Result, frame_to_csv, to_xlsx
-from parity.web import access, scenario_upload
+from parity.web import access, downloads, scenario_upload
 from parity.web.context import Ctx, make_ctx
 from parity.web.errors import Forbidden, NotFound
 from parity.web.i18n import N_
@@ -80,8 +80,9 @@ def download(slug: str, name: str, ext: str, request: Request) -> Response:
     if ext == "csv":
         return ctx.finish(Response(frame_to_csv(frame).encode("utf-8"), headers=headers,
                                    media_type="text/csv; charset=utf-8"))
-    result = Result(ctx.fmt._(view.title), dict(params), {name: frame},
-                    data_as_of=ctx.data_as_of())
+    sheet, sheet_headers = downloads.labelled(view, data, params, ctx.fmt, name)
+    result = Result(ctx.fmt._(view.title), dict(params), {name: sheet},
+                    data_as_of=ctx.data_as_of(), headers={name: sheet_headers})
     return ctx.finish(Response(
         to_xlsx(result), headers=headers,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))

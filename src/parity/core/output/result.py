@@ -56,6 +56,9 @@ class Result:
     sections: dict[str, pl.DataFrame]
     notes: list[str] = field(default_factory=list)
     data_as_of: DataAsOf | None = None
+    #: Readable column headers by section and column, in the reader's language (the XLSX
+    #: writer's row 1; row 2 keeps the field names). Columns left out get ``label(name)``.
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def section(self, name: str | None) -> pl.DataFrame:
         """One section by name (the first when ``name`` is None)."""

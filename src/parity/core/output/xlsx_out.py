@@ -188,5 +188,5 @@ def to_xlsx(result: Result) -> bytes:
         writer = _Writer(book)
         writer.about(result, sheets)
         for name, frame in result.sections.items():
-            writer.section(sheets[name], frame)
+            writer.section(sheets[name], frame, result.headers.get(name))
     return buffer.getvalue()

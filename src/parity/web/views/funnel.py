@@ -184,12 +184,8 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
         dots, category="row", value="value", low="lo", high="hi",
         value_title=_("Selection-rate ratio"), category_title=_("Group and stage"),
         color="verdict", color_title=_("Verdict"),
-        color_order=[_(v) for v in VERDICTS.values()], rtl=rtl)
+        color_order=[_(v) for v in VERDICTS.values()], rtl=rtl, rules=(FOUR_FIFTHS, 1.0))
     analytic.color_verdicts(ratio_chart, fmt)
-    ratio_chart["layer"].insert(0, {"data": {"values": [{"x": FOUR_FIFTHS}, {"x": 1.0}]},
-                                    "mark": {"type": "rule", "color": "#1a1a1a",
-                                             "strokeDash": [4, 3]},
-                                    "encoding": {"x": {"field": "x", "type": "quantitative"}}})
     bars = [{"group": r[f"{dim}_label"], "stage": r["stage_label"], "value": r["log_share"],
              "tooltip": f"{r[f'{dim}_label']} · {r['stage_label']}: {fmt.percent(r['log_share'])}"}
             for r in (dec.iter_rows(named=True) if dec.height else [])

@@ -142,9 +142,9 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                             low=fmt.percent(r["women_share_p05"]),
                             high=fmt.percent(r["women_share_p95"]))}
               for r in levels.iter_rows(named=True) if r["women_share"] is not None]
-    lines_chart = charts.line_band(points, x="year", y="share", low="lo", high="hi",
-                                   x_title=_("Year"), y_title=_("Share of women"), series="level",
-                                   series_title=_("Level"), percent=True, rtl=rtl, band=band)
+    lines_chart = charts.small_multiples(points, x="year", y="share", low="lo", high="hi",
+                                         x_title=_("Year"), y_title=_("Share of women"),
+                                         panel="level", percent=True, rtl=rtl, band=band)
     dots = [{"level": r["level_label"], "share": r["share_at_target"], "lo": r["share_p05"],
              "hi": r["share_p95"],
              "tooltip": _("%(level)s, %(year)s: %(share)s women (%(low)s–%(high)s)",

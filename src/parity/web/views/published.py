@@ -26,6 +26,7 @@ from parity.web.views.published_labels import (
     derived_label,
     dim_label,
     dim_value,
+    reference_label,
 )
 
 CHART_ROWS = 25
@@ -98,6 +99,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                                        f"{count_label(fmt, c)}: {fmt.integer(r[c])}"}
             for r in chart_rows.iter_rows(named=True) for c in counts if r[c] is not None]
     chart = charts.bar(bars, category="group", value="value", value_title=_("Count"),
+                       log_title=_("Count (logarithmic scale)"),
                        category_title=dim_label(fmt, primary),
                        series="measure" if len(counts) > 1 else None, series_title=_("Measure"),
                        rtl=fmt.dir == "rtl")
@@ -113,14 +115,16 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
     cols += [Column(c, count_label(fmt, c), "count") for c in counts]
     cols += [Column(d["column"], derived_label(fmt, d), "decimal" if d["kind"] == "ratio_to_rest"
                     else "share") for d in derived]
-    notes = [_("Reference: %(reference)s.", reference=info["reference"])] if info["reference"] else []
+    notes = [_("Reference: %(reference)s.", reference=reference_label(fmt, info["reference"]))] \
+        if info["reference"] else []
     notes.append(_("Dimensions marked “All” are totals. A hidden count is shown as “hidden”; a "
                    "rate is left out when its counts are hidden or its denominator is too small."))
     return Page(
         summary=lines,
         tables=[Table("table", _(TITLES.get(info["title"], info["title"])), cols, shown),
                 Table("release", _("About this release"),
-                      [Column("release_id", N_("Release")), Column("created_at", N_("Published")),
+                      [Column("release_id", N_("Release")),
+                       Column("created_at", N_("Published"), "datetime"),
                        Column("audience", N_("Audience")), Column("cells", N_("Cells"), "int"),
                        Column("suppressed_cells", N_("Hidden cells"), "int")], data["release"])],
         charts=[Chart("table", caption, chart)] if bars else [],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from parity.web.formatting import Formatter
@@ -31,15 +32,45 @@ TABLE_TITLES: dict[str, str] = {
     "selection_timelines_by_regional_group": N_(
         "Selections within 120 days of posting by regional group"),
     "selection_timelines_by_gender": N_("Selections within 120 days of posting by gender"),
+    # self-identification tables: one per declared dimension and grouping
+    # (parity.core.disclosure.selfid.publication_spec; dimensions in model.SELF_ID_CODES)
+    "self_identification_race_ethnicity_by_broad_band": N_(
+        "Voluntary self-identification (race or ethnicity) by broad grade band"),
+    "self_identification_race_ethnicity_by_regional_group": N_(
+        "Voluntary self-identification (race or ethnicity) by regional group"),
+    "self_identification_disability_by_broad_band": N_(
+        "Voluntary self-identification (disability) by broad grade band"),
+    "self_identification_disability_by_regional_group": N_(
+        "Voluntary self-identification (disability) by regional group"),
 }
-#: The same titles keyed by their English text (as written in release manifests).
-TITLES: dict[str, str] = {title: title for title in TABLE_TITLES.values()}
+#: The same titles keyed by their English text as written in release manifests (which
+#: name a self-identification dimension by its code).
+TITLES: dict[str, str] = {title: title for title in TABLE_TITLES.values()} | {
+    f"Voluntary self-identification ({dim}) by "
+    f"{'broad grade band' if by == 'broad_band' else 'regional group'}": title
+    for name, title in TABLE_TITLES.items() if name.startswith("self_identification_")
+    for dim, by in [name.removeprefix("self_identification_").split("_by_")]}
+#: Words for the values of released dimensions that are not codes (broad grade bands,
+#: self-identification answers).
+VALUE_NAMES: dict[str, str] = {
+    "D-1 and above": N_("D-1 and above"), "P-4 and P-5": N_("P-4 and P-5"),
+    "P-1 to P-3": N_("P-1 to P-3"), "not_stated": N_("Not stated"),
+    "African or Black": N_("African or Black"),
+    "Arab or Middle Eastern": N_("Arab or Middle Eastern"), "Asian": N_("Asian"),
+    "Hispanic or Latino": N_("Hispanic or Latino"), "Indigenous": N_("Indigenous"),
+    "Mixed or multiple": N_("Mixed or multiple"), "White": N_("White"), "Other": N_("Other"),
+    "Prefer not to say": N_("Prefer not to say"), "yes": N_("Yes"), "no": N_("No"),
+}
 
 DIMENSIONS: dict[str, str] = {
     "regional_group": N_("Regional group"), "gender": N_("Gender"), "level_band": N_("Level"),
     "parity_band": N_("Level"),
     "nationality": N_("Nationality"), "entity": N_("Entity"), "year": N_("Year"),
     "broad_band": N_("Grade band"), "category": N_("Category"),
+}
+#: Self-identification dimensions (model.SELF_ID_CODES), which are not registry dimensions.
+SELF_ID_DIMENSIONS: dict[str, str] = {
+    "race_ethnicity": N_("Race or ethnicity"), "disability": N_("Disability"),
 }
 COUNTS: dict[str, str] = {
     "received": N_("Received"), "screened": N_("Screened"), "assessed": N_("Assessed"),
@@ -55,7 +86,8 @@ VALUE_KINDS: dict[str, str] = {"regional_group": "group", "gender": "gender",
 
 
 def dim_label(fmt: Formatter, dim: str) -> str:
-    return fmt._(DIMENSIONS[dim]) if dim in DIMENSIONS else dim.replace("_", " ")
+    label = DIMENSIONS.get(dim) or SELF_ID_DIMENSIONS.get(dim)
+    return fmt._(label) if label else dim.replace("_", " ")
 
 
 def dim_value(fmt: Formatter, dim: str, value: Any) -> str:
@@ -65,7 +97,31 @@ def dim_value(fmt: Formatter, dim: str, value: Any) -> str:
         return fmt._("All")
     if dim == "gender" and value == "other_or_unknown":
         return fmt._("Other or unknown")
+    if dim not in VALUE_KINDS and value in VALUE_NAMES:
+        return fmt._(VALUE_NAMES[value])
     return fmt.value(VALUE_KINDS.get(dim, "text"), value)
+
+
+def reference_label(fmt: Formatter, reference: str) -> str:
+    """A released table's reference, as parity.core.disclosure writes it in English
+    (``staff on the snapshot of 2024-12-31``), in words of the page's language."""
+    date = r"(\d{4}-\d{2}-\d{2})"
+    match = re.fullmatch(r"staff on the snapshot of " + date, reference)
+    if match:
+        return fmt._("staff on the snapshot of %(date)s", date=fmt.date(match.group(1)))
+    match = re.fullmatch(r"staff in posts subject to geographical distribution on " + date,
+                         reference)
+    if match:
+        return fmt._("staff in posts subject to geographical distribution on %(date)s",
+                     date=fmt.date(match.group(1)))
+    match = re.fullmatch(r"openings of Professional and higher grades posted (\d{4})–(\d{4})",
+                         reference)
+    if match:
+        return fmt._("openings of Professional and higher grades posted %(start)s–%(end)s",
+                     start=match.group(1), end=match.group(2))
+    if reference == "no staff snapshot":
+        return fmt._("no staff snapshot")
+    return reference
 
 
 def count_label(fmt: Formatter, name: str) -> str:

@@ -68,11 +68,22 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
                           lower=fmt.integer(r["lower"]), upper=fmt.integer(r["upper"]),
                           status=_status(fmt, r["status"]))}
             for r in states.iter_rows(named=True)]
-    chart = charts.interval_dots(
-        rows, category="state", value="staff", low="lower", high="upper",
-        value_title=_("Nationals in posts subject to geographical distribution"),
-        category_title=_("Member State"), color="status", color_title=_("Status"),
-        color_order=[_status(fmt, s) for s in STATUS_NAMES], rtl=fmt.dir == "rtl")
+    # one chart per regional group, so that each keeps its axis and legend in view
+    by_group: dict[str, list[dict[str, object]]] = {}
+    for row, group in zip(rows, states["regional_group"].to_list(), strict=True):
+        by_group.setdefault(group, []).append(row)
+    caption = _("Each dot is a Member State's nationals in posts subject to geographical "
+                "distribution on %(date)s; the line is its desirable range. States are ranked by "
+                "their nationals.", date=fmt.date(snap))
+    group_charts = [
+        Chart("states", f"{fmt.group(group)}. {caption}", charts.interval_dots(
+            group_rows, category="state", value="staff", low="lower", high="upper",
+            value_title=_("Nationals in posts subject to geographical distribution"),
+            category_title=_("Member State"), color="status", color_title=_("Status"),
+            color_order=[_status(fmt, s) for s in STATUS_NAMES], rtl=fmt.dir == "rtl"))
+        for group, group_rows in sorted(by_group.items(),
+                                        key=lambda kv: list(REGIONAL_GROUPS).index(kv[0])
+                                        if kv[0] in REGIONAL_GROUPS else len(REGIONAL_GROUPS))]
     cols = [Column("iso3", N_("Member State"), "country"),
             Column("regional_group", N_("Regional group"), "group"),
             Column("staff", N_("Nationals in the system"), "int"),
@@ -89,10 +100,7 @@ def present(data: Data, params: Params, fmt: Formatter) -> Page:
         tables=[Table("states", _("Member States, ranked by their nationals in the system"), cols,
                       shown, row_header="iso3"),
                 Table("status_counts", _("Member States by status"), count_cols, counts_shown)],
-        charts=[Chart("states", _("Each dot is a Member State's nationals in posts subject to "
-                                  "geographical distribution on %(date)s; the line is its "
-                                  "desirable range. States are ranked by their nationals.",
-                                  date=fmt.date(snap)), chart)],
+        charts=group_charts,
         notes=[_("Status counts cover all Member States, whatever the filters.")],
     )
 
