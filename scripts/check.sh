@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # Debian packages: a browser and fonts for the dashboard's browser tests; poppler, Pango and
 # HarfBuzz for the PDF reports; Java for Spark; PostgreSQL for the engine tests.
-PACKAGES=(chromium fonts-noto-core fonts-noto-cjk poppler-utils
+PACKAGES=(chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core poppler-utils
           libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql)
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -16,7 +16,8 @@ from typing import Any
 from parity.core.reports.document import Chart, Table
 from parity.reports.words import Words
 
-FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto")
+FONT_DIRS: tuple[str, ...] = ("/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto",
+                              "/usr/share/fonts/truetype/dejavu")
 _lock = threading.Lock()
 
 
@@ -30,10 +31,17 @@ def _converter() -> Any:
     return vl_convert
 
 
+#: Bidirectional control marks (Babel writes some in Arabic dates): the chart renderer
+#: draws them as missing glyphs instead of reordering, so labels go without them.
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"
+                                     "\u2066\u2067\u2068\u2069"))
+
+
 def spec(chart: Chart, table: Table, words: Words) -> dict[str, Any]:
     """The Vega-Lite specification of ``chart``: its values named in the language."""
     frame = table.frame
-    x_names = [words.cell(table, chart.x, v) for v in frame[chart.x].to_list()]
+    x_names = [words.cell(table, chart.x, v).translate(_BIDI_MARKS)
+               for v in frame[chart.x].to_list()]
     rows = [{"x": name, "y": y} for name, y in zip(x_names, frame[chart.y].to_list(), strict=True)
             if y is not None]
     share = chart.y in table.shares

@@ -35,7 +35,10 @@ EXTRA_NAMES: dict[str, dict[str, str]] = {
 }
 #: Fonts of the six languages (Noto; Arabic and Chinese need their own).
 FONTS: dict[str, str] = {"ar": "Noto Naskh Arabic", "zh": "Noto Sans CJK SC"}
-CHART_FONTS: dict[str, str] = {"ar": "Noto Sans Arabic", "zh": "Noto Sans CJK SC"}
+#: Chart labels are drawn without font fallback, so each language needs one font holding
+#: its script and the digits and punctuation of dates, shares and codes: Noto Sans Arabic
+#: lacks "/", "(", ")" and "%", DejaVu Sans has them with Arabic.
+CHART_FONTS: dict[str, str] = {"ar": "DejaVu Sans", "zh": "Noto Sans CJK SC"}
 LATIN_FONT = "Noto Sans"
 
 
