@@ -138,8 +138,12 @@ def test_gender_flows_are_annual_whatever_the_frequency(stores) -> None:
         result = gender_parity(stores[name], as_of=date(2024, 12, 31))
         assert result.flow_from == date(2023, 12, 31)
         tables[name] = result.table
-    assert tables["yearly"].equals(tables["quarterly"])
-    assert tables["yearly"].equals(tables["monthly"])
+    # the flows and stocks are the same whatever the frequency; the parity-year columns come
+    # from a projection whose rates are estimated from the snapshots given, so they differ
+    projected = ["parity_year", "p_in_band_year", "p_in_band_at_target", "max_p_in_band"]
+    flows = {k: t.drop(projected) for k, t in tables.items()}
+    assert flows["yearly"].equals(flows["quarterly"])
+    assert flows["yearly"].equals(flows["monthly"])
     total = tables["yearly"].filter(pl.col("level_band") == "Total").row(0, named=True)
     # independent check: the hand count of leavers over 2024 among the 2023-12-31 stock
     people = _people()

@@ -8,6 +8,7 @@ from datetime import date
 import polars as pl
 
 from parity.core.analytics import composition
+from parity.core.analytics.funnel_dims import Filter
 from parity.core.dimensions import registry
 from parity.core.dimensions.levels import LEVEL_ORDER
 from parity.core.reference import NON_MEMBER_GROUP, REGIONAL_GROUPS
@@ -26,6 +27,7 @@ BREAKDOWNS: dict[str, tuple[str, str, str]] = {
     "nationality": (N_("Nationality"), N_("by nationality"), "country"),
     "appointment_type": (N_("Appointment type"), N_("by appointment type"), "text"),
     "entity_type": (N_("Field or non-field"), N_("by field or non-field entity"), "text"),
+    "entity": (N_("Entity"), N_("by entity"), "text"),
 }
 SCOPES = {"all": N_("All staff"), "professional": N_("Professional and higher"),
           "senior": N_("Senior levels (P-5, D-1, D-2)"),
@@ -48,11 +50,13 @@ def dimensions(params: Params) -> list[str]:
     return [d for d in chosen if d]
 
 
-def where(params: Params) -> list[str]:
-    """The filters as core ``DIM=VALUE`` expressions."""
-    out = [f"{dim}={params[key]}" for key, (dim, *_rest) in FILTERS.items() if params.get(key)]
-    entity = [f"entity={params['entity']}"] if params.get("entity") else []
-    return out + entity + options.where(params)
+def where(params: Params) -> list[str | Filter]:
+    """The filters chosen, as core filters."""
+    out: list[str | Filter] = [options.value_filter(dim, params[key])
+                               for key, (dim, *_rest) in FILTERS.items() if params.get(key)]
+    if params.get("entity"):
+        out.append(options.value_filter("entity", params["entity"]))
+    return out + options.where(params)
 
 
 def compute(source: Source, params: Params) -> Data:

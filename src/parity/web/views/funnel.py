@@ -51,8 +51,9 @@ FOUR_FIFTHS = 0.8
 def compute(source: Source, params: Params) -> Data:
     y_from, y_to = analytic.years(params)
     dim = params["by"] or "regional_group"
-    where = [f"entity={params['entity']}"] if params.get("entity") else []
-    where += options.where(params)
+    where = options.where(params)
+    if params.get("entity"):
+        where.append(options.value_filter("entity", params["entity"]))
     report = funnel_report(source.backend(), [dim], year_from=y_from, year_to=y_to,
                            reference=params["reference"] or "others", decompose=True,
                            strata=params.get("strata"), where=where)

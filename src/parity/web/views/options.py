@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from parity.core.analytics import composition
+from parity.core.analytics.funnel_dims import Filter
 from parity.core.backend import Backend
 from parity.core.model import ORGANIZATIONS
 from parity.web.i18n import N_
@@ -58,7 +59,14 @@ ORGANIZATION = Param("organization", N_("Organization"), organizations,
                      all_label=N_("All organizations"))
 
 
-def where(params: Params) -> list[str]:
+def value_filter(dimension: str, value: str | None) -> Filter:
+    """The core filter keeping one value chosen from a view's option list. Given as a
+    :class:`Filter`, not as ``DIM=VALUE`` text, so a value holding "=" or "," (an entity
+    named like a formula) is kept whole."""
+    return Filter(dimension, (value or "",))
+
+
+def where(params: Params) -> list[str | Filter]:
     """The core's ``--where`` filters for the view's organization filter (none when all)."""
     org = params.get("organization")
-    return [f"organization={org}"] if org else []
+    return [value_filter("organization", org)] if org else []

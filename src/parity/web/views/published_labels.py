@@ -119,6 +119,15 @@ def reference_label(fmt: Formatter, reference: str) -> str:
     if match:
         return fmt._("openings of Professional and higher grades posted %(start)s–%(end)s",
                      start=match.group(1), end=match.group(2))
+    match = re.fullmatch(r"events of (\d{4})–(\d{4}) \(all staff\)", reference)
+    if match:
+        return fmt._("events of %(start)s–%(end)s (all staff)",
+                     start=match.group(1), end=match.group(2))
+    match = re.fullmatch(r"selections of (\d{4})–(\d{4}) from position-specific openings",
+                         reference)
+    if match:
+        return fmt._("selections of %(start)s–%(end)s from position-specific openings",
+                     start=match.group(1), end=match.group(2))
     if reference == "no staff snapshot":
         return fmt._("no staff snapshot")
     return reference
