@@ -45,12 +45,16 @@ def serve(
     workers: Annotated[int, typer.Option(
         help="Worker processes; more than 1 opens the store read-only in each.", min=1, max=64,
     )] = 1,
+    precompute: Annotated[bool, typer.Option(
+        "--precompute/--no-precompute",
+        help="Compute what the data version needs before answering (first requests are fast; "
+             "start-up takes longer).")] = True,
 ) -> None:
     """Start the dashboard on the store (uvicorn). Stop it with Ctrl+C."""
     from parity.web.config import WebSettings
 
     settings = WebSettings.load({"db": db, "public_access": public,
-                                 "read_only": read_only or None})
+                                 "read_only": read_only or None, "precompute": precompute})
     if workers > 1:
         _serve_workers(settings, workers, host, port)
         return

@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from parity.core import model
+from parity.core import model, precompute
 from parity.core.backend import Backend
 from parity.core.dimensions import UNKNOWN, entity_type_table, registry
 from parity.core.errors import EmptyStoreError, UserInputError
@@ -43,10 +43,15 @@ def dimension_names(by: Sequence[str]) -> list[str]:
 
 
 def snapshot_dates(source: Backend | Store) -> list[date]:
-    """Every snapshot date in the store, oldest first."""
-    staff = as_backend(source).table("staff")
-    frame = Backend.to_polars(staff.select("snapshot_date").distinct())
-    return sorted(frame["snapshot_date"].to_list())
+    """Every snapshot date in the store, oldest first (read once per data version)."""
+    backend = as_backend(source)
+
+    def read() -> list[date]:
+        staff = backend.table("staff")
+        frame = Backend.to_polars(staff.select("snapshot_date").distinct())
+        return sorted(frame["snapshot_date"].to_list())
+
+    return list(precompute.memoized(backend, "snapshot_dates", read))
 
 
 def resolve_snapshot(dates: Sequence[date], as_of: date | None, option: str = "--as-of") -> date:
@@ -109,7 +114,18 @@ def scoped(view: ir.Table, scope: str) -> ir.Table:
 
 def count_staff(backend: Backend, by: Sequence[str], dates: Sequence[date] | None,
                 scope: str = "all") -> pl.DataFrame:
-    """Staff per snapshot date and group: one Ibis expression, one execution."""
+    """Staff per snapshot date and group: one Ibis expression, one execution. The count of
+    every snapshot is kept per data version (:mod:`parity.core.precompute`) and ``dates``
+    are a selection of its rows."""
+    if not precompute.enabled(backend):
+        return _count_staff(backend, by, dates, scope)
+    every = precompute.memoized(backend, ("staff_counts", tuple(by), scope),
+                                lambda: _count_staff(backend, by, None, scope))
+    return every if dates is None else every.filter(pl.col("snapshot_date").is_in(list(dates)))
+
+
+def _count_staff(backend: Backend, by: Sequence[str], dates: Sequence[date] | None,
+                 scope: str) -> pl.DataFrame:
     view = scoped(staff_view(backend), scope)
     if dates is not None:
         view = view.filter(view.snapshot_date.isin(list(dates)))
