@@ -23,6 +23,7 @@ non-zero on any error or when the first requests' p95 is 1 s or more or the repe
 
     .venv/bin/python benchmarks/cold_requests.py --db <scale-1 store>
     .venv/bin/python benchmarks/cold_requests.py --scale 1          # synthesize + load first
+    .venv/bin/python benchmarks/cold_requests.py --db <store> --no-precompute   # before
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor", type=float, default=0.05,
                         help="probability that a request is /healthz (the baseline)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-precompute", action="store_true",
+                        help="serve without precomputation (parity serve --no-precompute): "
+                             "the figures before it")
     args = parser.parse_args(argv)
     book = Book()
     with tempfile.TemporaryDirectory(prefix="parity-cold-") as tmp:
@@ -164,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average before: {_load()}")
         launched = time.perf_counter()
         server = subprocess.Popen([sys.executable, "-m", "parity.cli.main", "serve", "--db", str(db),
-                                   "--port", str(port), "--read-only", "--workers", str(args.workers)],
+                                   "--port", str(port), "--read-only", "--workers", str(args.workers),
+                                   "--no-precompute" if args.no_precompute else "--precompute"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         try:

@@ -4,19 +4,21 @@ Several questions share one table that does not depend on their years or filters
 funnel's counts by a dimension and posting year (any period is a sum of its years), the
 selections by regional group and posting year, each opening's first date at every stage
 (timelines), the entity types. :func:`memoized` computes such a table once per store and
-data version (:func:`parity.core.version.data_version`, read once per load log) and
-keeps it in this process, so a question with another period or filter sums a small table
-instead of scanning the applications again. Every number stays what the direct count
+state of its load log and schema (what the compiled queries and the dashboard's caches
+are keyed by; every load adds to the log) and keeps it in this process, so a question
+with another period or filter sums a small table instead of scanning the applications
+again. Every number stays what the direct count
 gives: the tables are integer counts (or per-opening dates) and the sums are exact.
 
 Only backends opened on a store (:meth:`Backend.from_store`) are memoized: their load log
-and data version identify the data. Any other backend (e.g. DataFusion on in-memory
+identifies the data. Any other backend (e.g. DataFusion on in-memory
 tables) computes the table every time. A new load changes the load log, hence the key,
 so tables of older data are never served; they leave the memo as least recently used.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -45,36 +47,45 @@ def enabled(backend: Backend) -> bool:
 
 
 def data_key(backend: Backend) -> tuple[str, str]:
-    """(store file, data version) of a store's backend: the data version is read once per
-    state of the load log and schema (it hashes the tables), then once per backend."""
+    """(store file, state of its load log and schema) of a store's backend, read once per
+    backend: what identifies its data without hashing the tables (as the compiled queries'
+    and the dashboard's caches do; see :func:`data_version` for the full fingerprint)."""
     got = backend.memo.get(_KEY)
-    if got is not None:
-        return got  # type: ignore[no-any-return]
-    con = backend.con.con
-    log = (str(backend.cache_version()[0]), *con.sql(  # type: ignore[index]
+    if isinstance(got, tuple):
+        return got
+    row = backend.con.con.sql(
         "SELECT (SELECT value FROM main.meta WHERE key = 'schema_version'), "
         "coalesce(string_agg(load_id || ':' || sha256, ',' ORDER BY load_id, sha256), '') "
-        "FROM main.loads").fetchall()[0])
+        "FROM main.loads").fetchall()[0]
+    key = (str(backend.cache_version()[0]),  # type: ignore[index]
+           hashlib.sha256(repr(row).encode()).hexdigest()[:16])
+    backend.memo[_KEY] = key
+    return key
+
+
+def data_version(backend: Backend) -> str:
+    """The store's data version (:func:`parity.core.version.data_version`, which hashes the
+    tables), computed once per state of the load log and schema in this process."""
+    log = data_key(backend)
     with _LOCK:
         version = _VERSIONS.get(log)
     if version is None:
-        from parity.core.version import data_version
+        from parity.core.version import data_version as fingerprint
 
-        cursor = con.cursor()  # its own cursor: the fingerprint fetches single rows
+        cursor = backend.con.con.cursor()  # its own cursor: the fingerprint fetches single rows
         try:
-            version = data_version(cursor)
+            version = fingerprint(cursor)
         finally:
             cursor.close()
         with _LOCK:
             _VERSIONS[log] = version
-    backend.memo[_KEY] = key = (log[0], version)
-    return key
+    return version
 
 
 def memoized(backend: Backend, key: Hashable, build: Callable[[], T]) -> T:
-    """``build()`` once per data version of the backend's store and ``key`` (directly when
-    not :func:`enabled`); the value is shared by every caller in this process, so it must
-    not be modified."""
+    """``build()`` once per state of the backend's store (:func:`data_key`) and ``key``
+    (directly when not :func:`enabled`); the value is shared by every caller in this
+    process, so it must not be modified."""
     if not enabled(backend):
         return build()
     full = (*data_key(backend), key)

@@ -54,8 +54,8 @@ def data(runtime: Runtime, view: View, source: Source, params: Mapping[str, str 
     others); otherwise computed (the caller caches them per store state)."""
     if view.slug not in WHOLE:
         return view.compute(source, params)
-    version = core_precompute.data_key(Backend.from_store(runtime.store))
-    key = ("whole", view.slug, tuple(sorted(params.items())), *version)
+    version = core_precompute.data_version(Backend.from_store(runtime.store))
+    key = ("whole", view.slug, tuple(sorted(params.items())), version)
     return runtime.cache.get(key, lambda: view.compute(source, params), FRAMES)
 
 

@@ -99,11 +99,16 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
     entity_type_of = entity_types(backend) if needs_types else {}
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
     types_key = tuple(sorted(entity_type_of.items()))
-    if precompute.enabled(backend):
+    def direct() -> pl.DataFrame:
+        return backend.execute(lambda: count_expression(backend, request, entity_type_of)[0],
+                               key=("funnel_count", request, types_key))
+
+    if not precompute.enabled(backend):
+        raw = direct()
+    elif request.year_from is not None or request.year_to is not None:
         raw = _by_year(backend, request, entity_type_of, types_key)
-    else:
-        raw = backend.execute(lambda: count_expression(backend, request, entity_type_of)[0],
-                              key=("funnel_count", request, types_key))
+    else:  # every year: the direct count is the table to keep (no year to group by)
+        raw = precompute.memoized(backend, ("funnel_count", request, types_key), direct)
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
