@@ -47,14 +47,12 @@ class Backend:
     restricted_schema: str | None = "restricted"
     version: object = None
     memo: dict[str, object] = field(default_factory=dict, repr=False)
-    #: Opened on a store (from_store): tables per data version may be kept (precompute.py).
-    store_backed: bool = False
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_store(cls, store: Store) -> Backend:
         """Wrap an open DuckDB store (a fresh cursor, safe for one thread)."""
-        return cls(ibis.duckdb.from_connection(store.cursor()), version=store, store_backed=True)
+        return cls(ibis.duckdb.from_connection(store.cursor()), version=store)
 
     def cache_version(self) -> object:
         """What the cached compiled queries are keyed by: for a store, its file and load log

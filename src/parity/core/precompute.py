@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from parity.core.backend import Backend
+from parity.core.store import Store
 
 T = TypeVar("T")
 
@@ -42,8 +43,15 @@ _KEY = "precompute.data_key"
 
 
 def enabled(backend: Backend) -> bool:
-    """Whether tables are memoized for this backend (a store's, outside :func:`direct`)."""
-    return backend.store_backed and _DIRECT == 0
+    """Whether tables are memoized for this backend: one opened on a DuckDB store (its
+    ``version`` is the store, or the store's file and load log once read), outside
+    :func:`direct`."""
+    if _DIRECT or backend.engine != "duckdb":
+        return False
+    version = backend.version
+    return isinstance(version, Store) or (
+        isinstance(version, tuple) and len(version) == 3 and isinstance(version[0], str)
+        and all(isinstance(v, int) for v in version[1:]))
 
 
 def data_key(backend: Backend) -> tuple[str, str]:
