@@ -45,10 +45,10 @@ def serve(
     workers: Annotated[int, typer.Option(
         help="Worker processes; more than 1 opens the store read-only in each.", min=1, max=64,
     )] = 1,
-    precompute: Annotated[bool, typer.Option(
+    precompute: Annotated[bool | None, typer.Option(
         "--precompute/--no-precompute",
-        help="Compute what the data version needs before answering (first requests are fast; "
-             "start-up takes longer).")] = True,
+        help="Compute what the data version needs before answering, so that first requests "
+             "are fast (start-up takes longer; default: the precompute setting, off).")] = None,
 ) -> None:
     """Start the dashboard on the store (uvicorn). Stop it with Ctrl+C."""
     from parity.web.config import WebSettings

@@ -75,7 +75,7 @@ class WebSettings(BaseModel):
     precompute: bool = Field(
         default=False,
         description="Compute, when a server process starts, the count tables and costly "
-                    "answers the store's data version needs (parity serve turns it on), so "
+                    "answers the store's data version needs (parity serve --precompute), so "
                     "that first requests do not wait for them.",
     )
     cache_dir: Path | None = Field(

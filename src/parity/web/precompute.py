@@ -1,6 +1,6 @@
 """What a data version needs, computed once when the server starts, not in a first request.
 
-With the setting ``precompute`` (on for ``parity serve``), each server process computes,
+With the setting ``precompute`` (``parity serve --precompute``), each server process computes,
 before it answers its first request:
 
 - the count tables of every dimension that the funnel, timelines, overview and composition
