@@ -9,9 +9,14 @@ The dashboard started with ``precompute`` answers the same JSON as one started w
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import httpx
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
@@ -30,7 +35,15 @@ from parity.web.users import User
 from parity.web.views import registry
 from parity.web.views.base import Source
 
-from .conftest import PASSWORD, ROLE_USER, WebData, csrf_of
+from .conftest import (
+    PASSWORD,
+    ROLE_USER,
+    WebData,
+    _free_port,
+    csrf_of,
+    stop_serving,
+    wait_until_serving,
+)
 
 
 def _samples(source: Source, rng: random.Random, n: int) -> list[tuple[str, dict[str, str | None]]]:
@@ -148,3 +161,34 @@ def test_dashboard_answers_equal_with_and_without_precompute(
             off = _answers(client, samples)
     assert on == off
     assert all(re.fullmatch(r"[0-9a-f]{16}", k[-1]) for k in whole)  # keyed by data version
+
+
+def test_serve_with_workers_precomputes_into_the_shared_folder(web_data: WebData,
+                                                                tmp_path: Path) -> None:
+    """`parity serve --workers 2 --precompute`: the costly answers are in the shared cache
+    folder before the first request, and the workers answer what a plain app answers."""
+    db = web_data.copy("precompute-workers")
+    port = _free_port()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PARITY_")} | {"TMPDIR": str(temp)}
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "parity.cli.main", "serve", "--db", str(db),
+                             "--port", str(port), "--workers", "2", "--precompute"],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    base = f"http://127.0.0.1:{port}"
+    samples = [("careers", {"flow": "separation", "by": "gender"}),
+               ("gender", {"by": "entity"}), ("funnel", {"year_from": None, "by": "gender"})]
+    try:
+        wait_until_serving(base, proc, tmp_path / "serve.log", 600)
+        folders = [p for p in temp.iterdir() if p.name.startswith("parity-cache-")]
+        entries = list(folders[0].rglob("*.frames"))
+        assert len(entries) >= 16 + 7  # careers and projections at least, before any request
+        with httpx.Client(base_url=base) as client:
+            served = _answers(client, samples)  # type: ignore[arg-type]
+    finally:
+        stop_serving(proc, 30)
+        log.close()
+    precompute.clear()
+    with precompute.direct(), TestClient(create_app(WebSettings(db=web_data.copy("plain")))) as c:
+        assert served == _answers(c, samples)
