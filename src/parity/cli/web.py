@@ -45,12 +45,16 @@ def serve(
     workers: Annotated[int, typer.Option(
         help="Worker processes; more than 1 opens the store read-only in each.", min=1, max=64,
     )] = 1,
+    precompute: Annotated[bool | None, typer.Option(
+        "--precompute/--no-precompute",
+        help="Compute what the data version needs before answering, so that first requests "
+             "are fast (start-up takes longer; default: the precompute setting, off).")] = None,
 ) -> None:
     """Start the dashboard on the store (uvicorn). Stop it with Ctrl+C."""
     from parity.web.config import WebSettings
 
     settings = WebSettings.load({"db": db, "public_access": public,
-                                 "read_only": read_only or None})
+                                 "read_only": read_only or None, "precompute": precompute})
     if workers > 1:
         _serve_workers(settings, workers, host, port)
         return
@@ -75,6 +79,12 @@ def _serve_workers(settings: WebSettings, workers: int, host: str, port: int) ->
         err.print(note, highlight=False)
     _no_accounts_hint(plan.accounts, settings.db)
     os.environ.update(plan.env)
+    if plan.settings.precompute:
+        # Once here, into the shared cache folder, rather than once in every worker: the
+        # workers then read the costly answers and compute only their count tables.
+        from parity.web.app import create_app
+
+        create_app(plan.settings).state.runtime.close()
     out.print(f"Parity dashboard on http://{host}:{port}/  (store {settings.db}, read-only, "
               f"{workers} workers; Ctrl+C stops it)")
     try:
@@ -89,7 +99,9 @@ def _run(app: FastAPI | str, settings: WebSettings, host: str, port: int, worker
     uvicorn.run(app, host=host, port=port, factory=isinstance(app, str),
                 workers=workers if workers > 1 else None, log_level="warning", access_log=False,
                 proxy_headers=settings.https, forwarded_allow_ips=",".join(settings.trusted_proxies),
-                timeout_keep_alive=30)
+                timeout_keep_alive=30,
+                # a worker computing its count tables at start answers the supervisor late
+                timeout_worker_healthcheck=120 if settings.precompute else 5)
 
 
 def _no_accounts_hint(accounts: int, db: Path) -> None:

@@ -20,7 +20,7 @@ from starlette.types import Scope
 
 from parity.core.errors import ParityError, StoreLockedError
 from parity.core.store import Store
-from parity.web import routes_admin, routes_admin_log, routes_auth, routes_views
+from parity.web import precompute, routes_admin, routes_admin_log, routes_auth, routes_views
 from parity.web.config import WebSettings
 from parity.web.context import bare_ctx, wants_json
 from parity.web.errors import NotAuthenticated, WebError, from_exception
@@ -59,6 +59,8 @@ def create_app(settings: WebSettings | None = None, *, store: Store | None = Non
     for name in ("view_page.html", "error.html", "login.html", "index.html", "admin_users.html",
                  "admin_sessions.html", "admin_releases.html", "admin_audit.html"):
         runtime.templates.get_template(name)
+    if settings.precompute:
+        precompute.warm(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

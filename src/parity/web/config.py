@@ -72,6 +72,12 @@ class WebSettings(BaseModel):
     cache_mib: int = Field(default=256, ge=0, le=1_000_000,
                            description="Memory the computed tables and answers may take per "
                                        "process, in MiB (0: no limit).")
+    precompute: bool = Field(
+        default=False,
+        description="Compute, when a server process starts, the count tables and costly "
+                    "answers the store's data version needs (parity serve --precompute), so "
+                    "that first requests do not wait for them.",
+    )
     cache_dir: Path | None = Field(
         default=None,
         description="Private folder where worker processes share computed views (parity serve "

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from parity.web import precompute
 from parity.web.context import Ctx
 from parity.web.shared import FRAMES, STRINGS, Codec, pack, unpack
 from parity.web.users import User
@@ -72,7 +73,8 @@ def resolve(ctx: Ctx, view: View, user: User) -> tuple[Params, Key]:
 
 def data_of(ctx: Ctx, view: View, user: User, params: Params, key: Key) -> Data:
     source = Source(ctx.runtime.store, user)
-    return ctx.runtime.cache.get(("data", *key), lambda: view.compute(source, params), FRAMES)
+    return ctx.runtime.cache.get(("data", *key), lambda: precompute.data(ctx.runtime, view, source, params),
+                                 FRAMES)
 
 
 def query_of(params: Params) -> str:

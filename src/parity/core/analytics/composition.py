@@ -15,7 +15,7 @@ import ibis
 import ibis.expr.types as ir
 import polars as pl
 
-from parity.core import model
+from parity.core import model, precompute
 from parity.core.analytics.funnel_dims import Filter, parse_filters, where_labels
 from parity.core.backend import Backend
 from parity.core.dimensions import UNKNOWN, entity_type_table, registry
@@ -53,10 +53,15 @@ def dimension_names(by: Sequence[str]) -> list[str]:
 
 
 def snapshot_dates(source: Backend | Store) -> list[date]:
-    """Every snapshot date in the store, oldest first."""
-    staff = as_backend(source).table("staff")
-    frame = Backend.to_polars(staff.select("snapshot_date").distinct())
-    return sorted(frame["snapshot_date"].to_list())
+    """Every snapshot date in the store, oldest first (read once per data version)."""
+    backend = as_backend(source)
+
+    def read() -> list[date]:
+        staff = backend.table("staff")
+        frame = Backend.to_polars(staff.select("snapshot_date").distinct())
+        return sorted(frame["snapshot_date"].to_list())
+
+    return list(precompute.memoized(backend, "snapshot_dates", read))
 
 
 def resolve_snapshot(dates: Sequence[date], as_of: date | None, option: str = "--as-of") -> date:
@@ -128,8 +133,20 @@ def scoped(view: ir.Table, scope: str) -> ir.Table:
 def count_staff(backend: Backend, by: Sequence[str], dates: Sequence[date] | None,
                 scope: str = "all", where: Sequence[str | Filter] = ()) -> pl.DataFrame:
     """Staff per snapshot date and group: one Ibis expression, one execution. ``where``:
-    ``--where`` filters (``DIM=V1,V2`` or ``DIM!=V``) on any composition dimension."""
-    view = where_labels(scoped(staff_view(backend), scope), parse_filters(where, "composition"))
+    ``--where`` filters (``DIM=V1,V2`` or ``DIM!=V``) on any composition dimension. The
+    count of every snapshot is kept per data version (:mod:`parity.core.precompute`) and
+    ``dates`` are a selection of its rows."""
+    filters = parse_filters(where, "composition")
+    if not precompute.enabled(backend):
+        return _count_staff(backend, by, dates, scope, filters)
+    every = precompute.memoized(backend, ("staff_counts", tuple(by), scope, filters),
+                                lambda: _count_staff(backend, by, None, scope, filters))
+    return every if dates is None else every.filter(pl.col("snapshot_date").is_in(list(dates)))
+
+
+def _count_staff(backend: Backend, by: Sequence[str], dates: Sequence[date] | None,
+                 scope: str, filters: Sequence[Filter]) -> pl.DataFrame:
+    view = where_labels(scoped(staff_view(backend), scope), filters)
     if dates is not None:
         view = view.filter(view.snapshot_date.isin(list(dates)))
     counts = view.group_by(["snapshot_date", *by]).agg(staff=view.count())

@@ -12,13 +12,14 @@ a handful of rows.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
 import ibis.expr.types as ir
 import polars as pl
 
-from parity.core import model
+from parity.core import model, precompute
 from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     UNKNOWN,
@@ -36,6 +37,7 @@ from parity.core.errors import EmptyStoreError, UserInputError
 STAGES: tuple[str, ...] = model.STAGES
 ROSTER = "recruit_from_roster"
 ROSTER_KEY = "roster"
+YEAR = "opening_year"
 
 
 @dataclass(frozen=True)
@@ -66,18 +68,23 @@ def _stage_sums(t: ir.Table) -> dict[str, ir.Value]:
 
 def count_expression(backend: Backend, request: CountRequest,
                      entity_type_of: dict[str, str],
-                     range_status_of: dict[str, str] | None = None
-                     ) -> tuple[ir.Table, list[str]]:
+                     range_status_of: dict[str, str] | None = None,
+                     by_year: bool = False) -> tuple[ir.Table, list[str]]:
     """The grouped count as an Ibis expression and the raw columns it groups by.
 
-    One table: the opening's attributes are the copies kept on each application.
+    One table: the opening's attributes are the copies kept on each application. With
+    ``by_year`` the count is also grouped by posting year (``opening_year``) over every
+    year, and the request's years are left to the caller.
     """
     a = backend.table("applications")
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    if request.year_from is not None:
-        a = a.filter(a.opening_year >= request.year_from)
-    if request.year_to is not None:
-        a = a.filter(a.opening_year <= request.year_to)
+    if by_year and YEAR not in raw_keys:
+        raw_keys.append(YEAR)
+    else:
+        if request.year_from is not None:
+            a = a.filter(a.opening_year >= request.year_from)
+        if request.year_to is not None:
+            a = a.filter(a.opening_year <= request.year_to)
     for f in request.filters:
         col = a[application_column(DIMENSIONS[f.dimension])]
         a = a.filter(raw_condition(f, col, entity_type_of, range_status_of))
@@ -100,10 +107,19 @@ def count_table(backend: Backend, request: CountRequest) -> pl.DataFrame:
         f.dimension == "range_status" for f in request.filters)
     status_of = status_by_nationality(backend, range_as_of(request)) if needs_ranges else {}
     raw_keys = list(dict.fromkeys(application_column(DIMENSIONS[k]) for k in request.keys))
-    raw = backend.execute(
-        lambda: count_expression(backend, request, entity_type_of, status_of)[0],
-        key=("funnel_count", request, tuple(sorted(entity_type_of.items())),
-             tuple(sorted(status_of.items()))))
+    types_key = (tuple(sorted(entity_type_of.items())), tuple(sorted(status_of.items())))
+
+    def direct() -> pl.DataFrame:
+        return backend.execute(
+            lambda: count_expression(backend, request, entity_type_of, status_of)[0],
+            key=("funnel_count", request, types_key))
+
+    if not precompute.enabled(backend):
+        raw = direct()
+    elif request.year_from is not None or request.year_to is not None:
+        raw = _by_year(backend, request, entity_type_of, status_of, types_key)
+    else:  # every year: the direct count is the table to keep (no year to group by)
+        raw = precompute.memoized(backend, ("funnel_count", request, types_key), direct)
     if raw.is_empty():
         _explain_empty(backend, request)
     labelled = raw.with_columns(
@@ -126,6 +142,25 @@ def range_as_of(request: CountRequest) -> date | None:
     if starts:
         return min(starts)
     return date(request.year_to, 1, 1) if request.year_to is not None else None
+
+
+def _by_year(backend: Backend, request: CountRequest, entity_type_of: dict[str, str],
+             status_of: dict[str, str], types_key: Hashable) -> pl.DataFrame:
+    """The request's raw counts from the data version's count table by posting year (the
+    same keys and filters over every year, counted once): its years, summed later."""
+    every_year = CountRequest(request.keys, None, None, request.filters)
+    table = precompute.memoized(
+        backend, ("funnel_count_by_year", every_year, types_key),
+        lambda: backend.execute(
+            lambda: count_expression(backend, every_year, entity_type_of, status_of,
+                                     by_year=True)[0],
+            key=("funnel_count_by_year", every_year, types_key)))
+    if request.year_from is not None:
+        table = table.filter(pl.col(YEAR) >= request.year_from)
+    if request.year_to is not None:
+        table = table.filter(pl.col(YEAR) <= request.year_to)
+    keyed = any(application_column(DIMENSIONS[k]) == YEAR for k in request.keys)
+    return table if keyed else table.drop(YEAR)
 
 
 def _explain_empty(backend: Backend, request: CountRequest) -> None:

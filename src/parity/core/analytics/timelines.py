@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from parity.core import precompute
 from parity.core.analytics.funnel_dims import (
     DIMENSIONS,
     Filter,
@@ -102,7 +103,13 @@ def _dims(by: Sequence[str]) -> list[str]:
 def opening_milestones(backend: Backend, columns: Sequence[str]) -> pl.DataFrame:
     """One row per opening: posted and closing dates, the raw ``columns``, the first date
     each stage was reached, and the latest date seen (for ``as_of``). One pass over the
-    applications."""
+    applications, kept per data version (:mod:`parity.core.precompute`): any period or
+    filter is a selection of these rows."""
+    return precompute.memoized(backend, ("opening_milestones", tuple(columns)),
+                               lambda: _milestones(backend, columns))
+
+
+def _milestones(backend: Backend, columns: Sequence[str]) -> pl.DataFrame:
     apps = backend.table("applications")
     openings = backend.table("openings")
     dates = ["received", *MILESTONES]

@@ -43,7 +43,14 @@ def entity_type_table(staff: ir.Table) -> ir.Table:
 
 
 def entity_types(backend: Backend) -> dict[str, str]:
-    """Entity → ``field`` / ``non-field`` (entities without staff are left out: unknown)."""
+    """Entity → ``field`` / ``non-field`` (entities without staff are left out: unknown);
+    read once per data version (:mod:`parity.core.precompute`)."""
+    from parity.core import precompute
+
+    return dict(precompute.memoized(backend, "entity_types", lambda: _entity_types(backend)))
+
+
+def _entity_types(backend: Backend) -> dict[str, str]:
     frame = Backend.to_polars(entity_type_table(backend.table("staff")))
     return dict(zip(frame["entity"].cast(str).to_list(), frame["entity_type"].to_list(),
                     strict=True))
