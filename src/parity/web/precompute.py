@@ -39,9 +39,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("parity.web")
 
-#: Views whose data are computed for every combination of their filters, kept per data
-#: version (their answers are the same for every audience).
-WHOLE: frozenset[str] = frozenset({"projections", "careers", "gender"})
+#: Views whose data are computed for every combination of these filters (the others at
+#: their defaults), kept per data version (their answers are the same for every audience).
+#: The filters are named, not all taken: pivots, periods and population filters would
+#: multiply the combinations beyond what a start can compute; those are computed on demand.
+WHOLE: Mapping[str, Sequence[str]] = {"projections": ("scenario",), "careers": ("flow", "by"),
+                                      "gender": ("as_of", "by", "scope")}
 #: Views whose count tables are filled by computing them for every value of these filters
 #: (with the other filters at their defaults).
 PER_VALUE: Mapping[str, Sequence[str]] = {"overview": ("scope",), "funnel": ("by",),
@@ -72,7 +75,7 @@ def warm(runtime: Runtime) -> tuple[int, float]:
             continue
         options = {p.name: list(p.options(source)) for p in view.params}
         defaults = {p.name: p.parse(None, options[p.name]) for p in view.params}
-        names = [p.name for p in view.params] if view.slug in WHOLE else PER_VALUE[view.slug]
+        names = WHOLE[view.slug] if view.slug in WHOLE else PER_VALUE[view.slug]
         combinations = list(itertools.product(*(options[n] for n in names)))
         order.shuffle(combinations)
         for values in combinations:
