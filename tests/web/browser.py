@@ -59,6 +59,15 @@ class GuardedContext:
         assert self.external == [], f"requests to non-loopback hosts were attempted: {self.external}"
 
 
+def log_in(page: Page, server: str, name: str, password: str) -> None:
+    """Log in through the login form as ``name`` and wait for the home page."""
+    page.goto("/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server}/")
+
+
 def wait_for_charts(page: Page) -> None:
     """Wait until every chart of the page is drawn (or failed, which the caller checks)."""
     page.wait_for_function(

@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 from parity.web import i18n
 from parity.web.views import registry
 
-from .browser import SHOTS, GuardedContext, axe_violations, launch, wait_for_charts
+from .browser import SHOTS, GuardedContext, axe_violations, launch, log_in, wait_for_charts
 from .conftest import PASSWORD, ROLE_USER
 
 #: Languages in which axe also runs its color-contrast rule (the slowest by far on large
@@ -51,11 +51,7 @@ def sessions(browser: Browser, server: str) -> dict[str, dict[str, object]]:
     for role, name in ROLE_USER.items():
         ctx = GuardedContext(browser, server)
         page = ctx.page()
-        page.goto("/login")
-        page.get_by_label("User name").fill(name)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{server}/")
+        log_in(page, server, name, PASSWORD)
         assert name in page.locator("header").inner_text()
         states[role] = ctx.context.storage_state()  # type: ignore[assignment]
         ctx.close()

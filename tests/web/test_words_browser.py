@@ -22,7 +22,7 @@ from playwright.sync_api import Page
 from parity.web import i18n
 from parity.web.views import registry
 
-from .browser import GuardedContext, launch, wait_for_charts
+from .browser import GuardedContext, launch, log_in, wait_for_charts
 from .conftest import PASSWORD, ROLE_USER
 
 LOCALES = Path(i18n.__file__).parent / "locales"
@@ -60,11 +60,7 @@ def analyst_page(server: str) -> Iterator[Page]:
     for browser in launch():
         ctx = GuardedContext(browser, server)
         page = ctx.page()
-        page.goto("/login")
-        page.get_by_label("User name").fill(ROLE_USER["analyst"])
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(f"{server}/")
+        log_in(page, server, ROLE_USER["analyst"], PASSWORD)
         yield page
         ctx.close()
 
