@@ -74,7 +74,8 @@ def peak_gib() -> float:
 
 def build(n: int) -> Path:
     """A Parity store with ``n`` applications (cached). Deterministic: hashes, not RNG."""
-    from parity.core.store import SCHEMA_VERSION, open_store
+    from parity.core import model
+    from parity.core.store import SCHEMA_VERSION, derived_values, open_store
 
     CACHE.mkdir(exist_ok=True)
     (CACHE / ".gitignore").write_text("*\n")
@@ -108,6 +109,7 @@ def build(n: int) -> Path:
         # (through its code) so that groups differ at every stage.
         con.execute(f"""
             INSERT INTO main.applications
+            SELECT x.*, {", ".join(derived_values(model.APPLICATIONS, "x"))} FROM (
             WITH base AS (
                 SELECT i, (hash(i) % {n_open})::BIGINT AS o,
                        (hash(i * 31 + 7) % 1000000) / 1e6 AS u,
@@ -122,19 +124,21 @@ def build(n: int) -> Path:
                    CASE WHEN i % 2 = 0 THEN 'F' WHEN i % 97 = 0 THEN 'X' ELSE 'M' END,
                    iso3, i % 4 = 0,
                    DATE '2015-01-02' + ((o * 37) % 3650)::INTEGER,
-                   CASE WHEN u < p_screen THEN DATE '2015-03-15' + ((o * 37) % 3650)::INTEGER END,
+                   CASE WHEN u < p_screen
+                        THEN DATE '2015-03-15' + ((o * 37) % 3650)::INTEGER END AS screened_date,
                    CASE WHEN u < p_screen * p_later AND o % 20 <> 0
-                        THEN DATE '2015-04-01' + ((o * 37) % 3650)::INTEGER END,
+                        THEN DATE '2015-04-01' + ((o * 37) % 3650)::INTEGER END AS assessed_date,
                    CASE WHEN u < p_screen * p_later * 0.5 AND o % 20 <> 0
-                        THEN DATE '2015-04-20' + ((o * 37) % 3650)::INTEGER END,
+                        THEN DATE '2015-04-20' + ((o * 37) % 3650)::INTEGER END AS interviewed_date,
                    CASE WHEN u < p_screen * p_later * 0.35
-                        THEN DATE '2015-05-10' + ((o * 37) % 3650)::INTEGER END,
-                   NULL,
+                        THEN DATE '2015-05-10' + ((o * 37) % 3650)::INTEGER END
+                        AS recommended_date,
+                   NULL AS rostered_date,
                    CASE WHEN u < p_screen * p_later * 0.08
-                        THEN DATE '2015-06-01' + ((o * 37) % 3650)::INTEGER END,
+                        THEN DATE '2015-06-01' + ((o * 37) % 3650)::INTEGER END AS selected_date,
                    1, op.entity, op.grade, op.job_family, op.posting_type,
                    year(op.posted_date), op.organization
-            FROM coded JOIN main.openings op ON op.opening_id = 'JO' || o""")
+            FROM coded JOIN main.openings op ON op.opening_id = 'JO' || o) x""")
         con.execute("CHECKPOINT")
     tmp.rename(path)
     print(f"  built {path.name}: {n:,} applications, {n_open:,} openings in "

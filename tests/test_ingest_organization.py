@@ -121,6 +121,7 @@ def test_a_store_of_schema_2_is_upgraded(tmp_path: Path, write_rows: WriteRows,
     for name in ("staff", "openings", "applications"):
         con.execute(f"ALTER TABLE main.{name} DROP COLUMN organization")
     con.execute("DROP TYPE organization_t")
+    con.execute("ALTER TABLE main.applications DROP COLUMN stages_reached")
     con.execute("UPDATE main.meta SET value = '2' WHERE key = 'schema_version'")
     con.close()
     # The rows stored before belong to the configured organization.

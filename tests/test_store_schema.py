@@ -26,7 +26,8 @@ OPENINGS = [
 
 def _app(i: int, opening: str) -> dict[str, object]:
     return {"application_id": f"A{i}", "opening_id": opening, "applicant_id": f"P{i}",
-            "nationality": "KEN", "gender": "F", "received_date": "2022-01-05"}
+            "nationality": "KEN", "gender": "F", "received_date": "2022-01-05",
+            "screened_date": "2022-02-01" if i % 2 == 0 else ""}
 
 
 #: The copies recomputed by a join, independently of the store's own copy code.
@@ -71,7 +72,7 @@ def test_openings_and_applications_in_one_load(tmp_path: Path, write_rows: Write
 def _make_version_1(db: Path) -> None:
     """Turn a store into what the first schema held: no copies, schema_version 1."""
     con = duckdb.connect(str(db))
-    for c in model.APPLICATIONS.copies:
+    for c in (*model.APPLICATIONS.copies, *model.APPLICATIONS.derived):
         con.execute(f"ALTER TABLE main.applications DROP COLUMN {c.name}")
     for name in ("staff", "openings", "applications"):
         con.execute(f"ALTER TABLE main.{name} DROP COLUMN organization")
@@ -127,3 +128,28 @@ def test_a_newer_store_is_refused(tmp_path: Path, write_rows: WriteRows) -> None
     for read_only in (True, False):
         with pytest.raises(StoreError, match="written by a newer version of Parity"):
             open_store(db, read_only=read_only)
+
+
+BITS = """SELECT application_id, stages_reached,
+       (screened_date IS NOT NULL)::INT + 2 * (assessed_date IS NOT NULL)::INT
+       + 4 * (interviewed_date IS NOT NULL)::INT + 8 * (recommended_date IS NOT NULL)::INT
+       + 16 * (selected_date IS NOT NULL)::INT AS recomputed
+FROM main.applications ORDER BY application_id"""
+
+
+def test_stage_bits_are_stored_at_load_and_by_the_upgrade(
+        tmp_path: Path, write_rows: WriteRows) -> None:
+    """``stages_reached`` holds one bit per stage whose date is set, whether the rows were
+    loaded into a new store or stored before the column existed (schema 3)."""
+    db = _loaded(tmp_path, write_rows)
+    with open_store(db, read_only=True) as store:
+        rows = store.con.execute(BITS).fetchall()
+    assert rows and all(bits == recomputed for _, bits, recomputed in rows)
+    assert len({bits for _, bits, _ in rows}) > 1  # the fixture reaches different stages
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE main.applications DROP COLUMN stages_reached")
+    con.execute("UPDATE main.meta SET value = '3' WHERE key = 'schema_version'")
+    con.close()
+    with open_store(db, read_only=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.con.execute(BITS).fetchall() == rows

@@ -169,6 +169,11 @@ def render() -> str:
             lines += [f"| `{c.name}` | {c.kind} | `{c.copied_from}` | {c.description} |"
                       for c in table.copies]
             lines.append("")
+        if table.derived:
+            lines += ["Columns the store computes from each row when it is loaded (not in the "
+                      "file):", "", "| column | type | meaning |", "| --- | --- | --- |"]
+            lines += [f"| `{c.name}` | {c.kind} | {c.description} |" for c in table.derived]
+            lines.append("")
         lines += [f"{n}" for n in table.notes]
         if table.notes:
             lines.append("")

@@ -30,6 +30,9 @@ ROSTER_SKIPPABLE: frozenset[str] = frozenset({"assessed", "interviewed"})
 #: applications that reached it over those that reached the previous stage. The analyst
 #: funnel, the released tables and the dashboard all use these steps.
 STAGE_STEPS: tuple[tuple[str, str], ...] = tuple(zip(STAGES[1:], STAGES[:-1], strict=True))
+#: The bit of each stage after ``received`` in ``applications.stages_reached``: set when the
+#: stage's date is (screened 1, assessed 2, interviewed 4, recommended 8, selected 16).
+STAGE_BITS: dict[str, int] = {stage: 1 << i for i, stage in enumerate(STAGES[1:])}
 #: The one step of a ``recruit_from_roster`` opening: selected over received (its
 #: selections may skip assessed and interviewed, so the regular steps do not apply).
 ROSTER_STEPS: tuple[tuple[str, str], ...] = (("selected", "received"),)
@@ -131,7 +134,7 @@ ORGANIZATIONS: dict[str, str] = {
     "WMO": "World Meteorological Organization",
 }
 
-ColumnKind = Literal["id", "text", "code", "iso3", "date", "bool", "year"]
+ColumnKind = Literal["id", "text", "code", "iso3", "date", "bool", "year", "stage_bits"]
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,9 @@ class Column:
     copied_from: str | None = None
     #: False for a column a file may leave out (its cells then take their default).
     in_header: bool = True
+    #: For a column the store computes from the row's own columns at load time: the SQL
+    #: expression, with ``{row}`` standing for the row's table alias.
+    derived: str | None = None
 
     @property
     def sql_type(self) -> str:
@@ -159,6 +165,7 @@ class Column:
             "date": "DATE",
             "bool": "BOOLEAN",
             "year": "SMALLINT",
+            "stage_bits": "TINYINT",
         }[self.kind]
 
 
@@ -176,6 +183,9 @@ class Table:
     #: Columns the store adds to each row at load time, copied from the row's parent in a
     #: related table (not part of the interchange file); see :attr:`Column.copied_from`.
     copies: tuple[Column, ...] = field(default_factory=tuple)
+    #: Columns the store computes from each row's own columns at load time (not part of
+    #: the interchange file); see :attr:`Column.derived`.
+    derived: tuple[Column, ...] = field(default_factory=tuple)
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -190,8 +200,9 @@ class Table:
 
     @property
     def store_columns(self) -> tuple[Column, ...]:
-        """Every column of the store table: the file's columns, then the copies."""
-        return (*self.columns, *self.copies)
+        """Every column of the store table: the file's columns, the copies, then the
+        derived columns."""
+        return (*self.columns, *self.copies, *self.derived)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -296,6 +307,15 @@ APPLICATIONS = Table(
            codes=POSTING_TYPES, copied_from="openings.posting_type"),
         _c("opening_year", "year", "Year the opening was posted.",
            copied_from="openings.posted_date"),
+    ),
+    derived=(
+        _c("stages_reached", "stage_bits",
+           "The stages after received whose date is set, one bit each: "
+           + ", ".join(f"{stage} {bit}" for stage, bit in STAGE_BITS.items())
+           + " (so the funnel counts every stage in one pass over one small column).",
+           derived="CAST(" + " + ".join(
+               f"CASE WHEN {{row}}.{stage}_date IS NOT NULL THEN {bit} ELSE 0 END"
+               for stage, bit in STAGE_BITS.items()) + " AS TINYINT)"),
     ),
 )
 

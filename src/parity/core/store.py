@@ -19,9 +19,10 @@ import polars as pl
 from parity.core import model, reference, schema, sharing
 from parity.core.errors import EmptyStoreError, StoreError, StoreLockedError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: first release. 2: applications carry copies of their opening's attributes.
-3: staff, openings and applications carry their organization."""
+3: staff, openings and applications carry their organization. 4: applications carry the
+stages they reached as bits (``stages_reached``)."""
 
 _ENUMS: dict[str, tuple[str, ...]] = {
     "grade_t": model.GRADES,
@@ -49,11 +50,11 @@ def _sql_list(values: tuple[str, ...] | list[str]) -> str:
 
 
 def table_ddl(table: model.Table) -> str:
-    """CREATE TABLE: the columns a file must hold, ``load_id``, the copied columns, then
-    the columns a file may leave out (added by upgrades, so an upgraded store has the
-    layout of a new one)."""
+    """CREATE TABLE: the columns a file must hold, ``load_id``, the copied columns, the
+    columns a file may leave out, then the derived columns (in the order upgrades added
+    them, so an upgraded store has the layout of a new one)."""
     cols = ",\n  ".join(f"{c.name} {column_type(c)}" for c in table.columns if c.in_header)
-    later = (*table.copies, *(c for c in table.columns if not c.in_header))
+    later = (*table.copies, *(c for c in table.columns if not c.in_header), *table.derived)
     copies = "".join(f",\n  {c.name} {column_type(c)}" for c in later)
     return (f"CREATE TABLE IF NOT EXISTS {table.qualified_name} (\n  {cols},\n"
             f"  load_id INTEGER{copies}\n)")
@@ -74,6 +75,11 @@ def copy_source(table: model.Table) -> tuple[model.Table, list[str]]:
             expr = f"CAST(year(src.{col.name}) AS SMALLINT)"
         exprs.append(expr)
     return source, exprs
+
+
+def derived_values(table: model.Table, alias: str) -> list[str]:
+    """One SQL expression per derived column of ``table``, over its row aliased ``alias``."""
+    return [str(c.derived).format(row=alias) for c in table.derived]
 
 
 def copy_join(table: model.Table, alias: str) -> str:
@@ -163,6 +169,8 @@ class Store:
                 self._upgrade_copies()
             if version < 3:
                 self._upgrade_organization()
+            if version < 4:
+                self._upgrade_derived()
             con.execute("UPDATE main.meta SET value = ? WHERE key = 'schema_version'",
                         [str(SCHEMA_VERSION)])
 
@@ -181,6 +189,18 @@ class Store:
             con.execute(f"UPDATE {table.qualified_name} SET organization = ?", [org])
         con.execute("UPDATE main.applications a SET organization = o.organization "
                     "FROM main.openings o WHERE o.opening_id = a.opening_id")
+
+    def _upgrade_derived(self) -> None:
+        """3 → 4: the derived columns (the stages each application reached, as bits)."""
+        for table in model.DATA_TABLES:
+            if not table.derived:
+                continue
+            for c in table.derived:
+                self.con.execute(f"ALTER TABLE {table.qualified_name} ADD COLUMN IF NOT EXISTS "
+                                 f"{c.name} {column_type(c)}")
+            sets = ", ".join(f"{c.name} = {e}" for c, e in
+                             zip(table.derived, derived_values(table, "t"), strict=True))
+            self.con.execute(f"UPDATE {table.qualified_name} t SET {sets}")
 
     def _upgrade_copies(self) -> None:
         """1 → 2: copies of the opening's attributes on each application."""

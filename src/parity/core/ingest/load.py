@@ -26,7 +26,7 @@ from parity.core.ingest.normalise import PROBLEM_SCHEMA, ROW, shown
 from parity.core.ingest.plausible import CodeLists
 from parity.core.ingest.readers import RawFile, read_file
 from parity.core.ingest.validate import validate
-from parity.core.store import Store, column_type, copy_join, copy_source
+from parity.core.store import Store, column_type, copy_join, copy_source, derived_values
 
 Progress = Callable[[str, str, int, int], None]
 """``progress(step, file, done, total)``: step is 'read', 'validate' or 'write'."""
@@ -144,6 +144,9 @@ def _write_rows(store: Store, raw: RawFile, good: pl.DataFrame, load_id: int,
         names += [c.name for c in table.copies]
         values += copy_source(table)[1]
         join = copy_join(table, "s")
+    if table.derived:  # e.g. the stages each application reached, as bits
+        names += [c.name for c in table.derived]
+        values += derived_values(table, "s")
     con.execute(
         f"INSERT INTO {qualified} ({', '.join(names)}) "
         f"SELECT {', '.join(values)} FROM _staged s {join} WHERE NOT EXISTS "
