@@ -173,3 +173,40 @@ def test_cli_ingest_and_analyse_on_postgres(tmp_path: Path, empty_postgres_datab
     assert bad.returncode == 2
     assert "The option --engine is invalid: the engine 'mysql://h/db' is not one" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_stale_copy_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                 empty_postgres_database: str, spark_session: Any) -> None:
+    """An engine whose copy is not of the store's current state (nothing copied yet, or a
+    load since) is refused in one sentence instead of answering with other data; copying
+    again makes it usable, with the store's answers."""
+    from parity.core.ingest import ingest
+    from parity.core.store import open_store
+
+    synthesize(tmp_path / "data", scale=0.01, seed=7)
+    files = sorted((tmp_path / "data").glob("*.csv"))
+    later = [f for f in files if f.stem == "applications"]
+    request = CountRequest(keys=("gender",))
+    with open_store(tmp_path / "s.duckdb") as store:
+        ingest([f for f in files if f not in later], store)
+        for url, warehouse in ((empty_postgres_database, None),
+                               ("spark://local[2]", tmp_path / "warehouse")):
+            engine = parse_engine(url, warehouse)
+            monkeypatch.setenv("PARITY_ENGINE", url)
+            if warehouse is not None:
+                monkeypatch.setenv("PARITY_WAREHOUSE", str(warehouse))
+            with pytest.raises(SettingsError, match="holds no copy of this store"):
+                Backend.from_store(store)
+            engines.publish(store, engine)
+            assert Backend.from_store(store).engine in ("postgres", "pyspark")
+        ingest(later, store)  # a load after both copies
+        for url, warehouse in ((empty_postgres_database, None),
+                               ("spark://local[2]", tmp_path / "warehouse")):
+            monkeypatch.setenv("PARITY_ENGINE", url)
+            with pytest.raises(SettingsError) as stale:
+                Backend.from_store(store)
+            assert "it has been loaded since" in str(stale.value)
+            assert "ingest FILES" in str(stale.value)
+            engines.publish(store, parse_engine(url, warehouse))
+            assert_same(count_table(Backend.from_store(store), request),
+                        count_table(Backend.duckdb(store), request))

@@ -18,7 +18,6 @@ so tables of older data are never served; they leave the memo as least recently 
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
@@ -26,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from parity.core.backend import Backend
-from parity.core.store import Store
+from parity.core.store import Store, load_state
 
 T = TypeVar("T")
 
@@ -61,12 +60,8 @@ def data_key(backend: Backend) -> tuple[str, str]:
     got = backend.memo.get(_KEY)
     if isinstance(got, tuple):
         return got
-    row = backend.con.con.sql(
-        "SELECT (SELECT value FROM main.meta WHERE key = 'schema_version'), "
-        "coalesce(string_agg(load_id || ':' || sha256, ',' ORDER BY load_id, sha256), '') "
-        "FROM main.loads").fetchall()[0]
     key = (str(backend.cache_version()[0]),  # type: ignore[index]
-           hashlib.sha256(repr(row).encode()).hexdigest()[:16])
+           load_state(backend.con.con))
     backend.memo[_KEY] = key
     return key
 

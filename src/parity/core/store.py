@@ -7,6 +7,7 @@ VARCHAR. Self-identification data live in the separate ``restricted`` schema.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -90,6 +91,17 @@ def copy_join(table: model.Table, alias: str) -> str:
 
 
 _BOOKKEEPING = [t.ddl() for t in (schema.LOADS, schema.QUARANTINE, schema.META)]
+
+
+def load_state(con: duckdb.DuckDBPyConnection) -> str:
+    """The state of a store's load log and schema as a short hash: it changes with every
+    load (each adds rows to ``main.loads``) and with every schema upgrade, so it identifies
+    the data without hashing the tables (:func:`parity.core.version.data_version` does)."""
+    row = con.sql(
+        "SELECT (SELECT value FROM main.meta WHERE key = 'schema_version'), "
+        "coalesce(string_agg(load_id || ':' || sha256, ',' ORDER BY load_id, sha256), '') "
+        "FROM main.loads").fetchall()[0]
+    return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
 
 class Store:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from parity.core import model
+from parity.core.engines import stamp
 from parity.core.errors import SettingsError
 
 _FORMS = ("duckdb:///path/to/store.duckdb, postgresql://user:password@host:port/database, "
@@ -129,13 +130,16 @@ def publish(store: Any, engine: Engine) -> int:
 
             restricted = _restricted()
             postgres.copy_tables(engine.target, {n: t for n, t in tables.items()
-                                                 if n not in restricted})
-            postgres.copy_tables(engine.target, {n: t for n, t in tables.items()
                                                  if n in restricted}, schema="restricted")
+            # the stamp last, in the same transaction as the data tables
+            postgres.copy_tables(engine.target, {
+                **{n: t for n, t in tables.items() if n not in restricted},
+                stamp.STAMP: stamp.stamp_table(store)})
         else:
             from parity.core.engines import spark
 
             spark.write_warehouse(spark.session(engine.target), _warehouse(engine), tables)
+            stamp.write_file(_warehouse(engine), store)
     except ImportError as exc:
         raise _missing(engine, exc) from exc
     return len(tables)
@@ -176,11 +180,14 @@ def connect(engine: Engine, store: Any) -> Any:
         if engine.kind == "postgres":
             from parity.core.engines import postgres
 
-            return backend.postgres(postgres.connect_url(engine.target))
+            con = postgres.connect_url(engine.target)
+            stamp.require_current(engine, store, stamp.read_table(con))
+            return backend.postgres(con)
         from parity.core.engines import spark
 
         session = spark.session(engine.target)
         folder = _warehouse(engine)
+        stamp.require_current(engine, store, stamp.read_file(folder))
         columns = _columns(store)
         stamps = spark.warehouse_stamps(folder, columns)
         key = (id(session), str(folder))

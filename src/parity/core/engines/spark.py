@@ -85,13 +85,15 @@ def _with_partitions(name: str, table: pa.Table) -> pa.Table:
 
 def write_warehouse(spark: Any, warehouse: Path | str, tables: dict[str, pa.Table]) -> None:
     """Write each table as ``warehouse/<name>/`` Parquet, partitioned by
-    :data:`PARTITION_COLUMNS` (those the table has), replacing what was there."""
+    :data:`PARTITION_COLUMNS` (those the table has), replacing what was there. An empty
+    table is written unpartitioned: Spark then writes one file holding the schema (a
+    partitioned write of no rows writes none, and the table could not be read back)."""
     for name, table in tables.items():
         full = _with_partitions(name, table)
         parts = [c for c in PARTITION_COLUMNS if c in full.column_names]
         frame = spark.createDataFrame(full)
         writer = frame.write.mode("overwrite")
-        if parts:
+        if parts and full.num_rows:
             writer = writer.partitionBy(*parts)
         writer.parquet(str(Path(warehouse) / name))
 
