@@ -3,18 +3,20 @@
 One small synthetic organization is generated and ingested into a DuckDB store once;
 its tables are copied, as Arrow tables with plain (non-ENUM) types, into an in-memory
 DuckDB, an in-memory Apache DataFusion connection, a database of a real PostgreSQL server
-(created for the test session, loaded with COPY, dropped at the end) and a local[2]
-SparkSession (one per test session, tables as temporary views). The ``engine`` fixture is
+(created for the test session, loaded with COPY, dropped at the end), a local[2]
+SparkSession and a session on a real Spark Connect server (each one per test session,
+tables as temporary views). The ``engine`` fixture is
 parametrized over those engines; ``reference`` is the store itself, read through
 :meth:`Backend.from_store`. Every test asks that an analysis on each engine equals the
 store's result.
 
 Which engines run: ``PARITY_TEST_ENGINES`` (comma-separated, e.g.
-``duckdb,datafusion,postgres,pyspark``) names them, and a named engine that cannot be
-reached FAILS its tests with the reason. Without the variable every engine runs that is
-available here (PostgreSQL when ``PARITY_TEST_POSTGRES_URL`` names a server, Spark when
-pyspark and Java are installed); the others are skipped with the reason.
-``scripts/services.sh`` starts a throwaway PostgreSQL server and sets the URL.
+``duckdb,datafusion,postgres,pyspark,spark_connect``) names them, and a named engine that
+cannot be reached FAILS its tests with the reason. Without the variable every engine runs
+that is available here (PostgreSQL when ``PARITY_TEST_POSTGRES_URL`` names a server, Spark
+when pyspark and Java are installed, Spark Connect when ``PARITY_TEST_SPARK_CONNECT_URL``
+names a server); the others are skipped with the reason. ``scripts/services.sh`` starts a
+throwaway PostgreSQL server and a Spark Connect server and sets the URLs.
 """
 
 from __future__ import annotations
@@ -37,9 +39,11 @@ from parity.core.store import Store, open_store
 from parity.core.synth import synthesize
 
 #: Every engine tested; each gets the same tables copied from the store.
-ENGINES: tuple[str, ...] = ("duckdb", "datafusion", "postgres", "pyspark")
+ENGINES: tuple[str, ...] = ("duckdb", "datafusion", "postgres", "pyspark", "spark_connect")
 #: The server the PostgreSQL tests create their database on (an administrator's URL).
 POSTGRES_URL_VARIABLE = "PARITY_TEST_POSTGRES_URL"
+#: The Spark Connect server the spark_connect tests open their session on (sc://host:port).
+SPARK_CONNECT_URL_VARIABLE = "PARITY_TEST_SPARK_CONNECT_URL"
 
 
 @pytest.fixture(scope="package")
@@ -151,6 +155,32 @@ def spark_session() -> Iterator[Any]:
     session.stop()
 
 
+@pytest.fixture(scope="session")
+def spark_connect_session() -> Iterator[Any]:
+    """One session on the Spark Connect server PARITY_TEST_SPARK_CONNECT_URL names, for the
+    test session (only the gRPC client runs in this process)."""
+    _check_wanted("spark_connect")
+    url = os.environ.get(SPARK_CONNECT_URL_VARIABLE, "")
+    if not url:
+        unavailable("spark_connect", f"{SPARK_CONNECT_URL_VARIABLE} is not set (start a server "
+                                     "with `bash scripts/services.sh start`).")
+    try:
+        import pyspark.sql.connect.session  # noqa: F401 - needs grpcio and friends
+    except ImportError as exc:
+        unavailable("spark_connect", f"the Spark Connect client cannot be imported ({exc}; "
+                                     "pip install -e '.[spark]').")
+    from parity.core.engines import spark
+
+    try:
+        session = spark.session(url)
+        session.range(1).count()  # the session is opened lazily: reach the server now
+    except Exception as exc:  # gRPC reports an unreachable server with many exception types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        unavailable("spark_connect", f"the server {url} cannot be reached: {first}")
+    yield session
+    session.stop()
+
+
 def _connect(engine: str, tables: dict[str, pa.Table], request: pytest.FixtureRequest) -> Backend:
     _check_wanted(engine)
     if engine == "duckdb":
@@ -169,10 +199,11 @@ def _connect(engine: str, tables: dict[str, pa.Table], request: pytest.FixtureRe
         url = request.getfixturevalue("postgres_database")
         pg.copy_tables(url, tables)
         return postgres(pg.connect_url(url), restricted_schema=None)
-    if engine == "pyspark":
+    if engine in ("pyspark", "spark_connect"):
         from parity.core.engines import spark
 
-        session = request.getfixturevalue("spark_session")
+        session = request.getfixturevalue(
+            "spark_session" if engine == "pyspark" else "spark_connect_session")
         spark.register(session, tables)
         return pyspark(spark.connect(session), restricted_schema=None)
     raise ValueError(engine)

@@ -18,12 +18,13 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _run(engines: str, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PARITY_TEST_ENGINES": engines, "PARITY_TEST_POSTGRES_URL": url,
+def _run(engines: str, url: str, engine: str = "postgres",
+         variable: str = "PARITY_TEST_POSTGRES_URL") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PARITY_TEST_ENGINES": engines, variable: url,
            "PYTHONPATH": str(ROOT / "src")}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs",
-         "tests/conformance/test_engines.py", "-k", "ratio_of_integers and postgres"],
+         "tests/conformance/test_engines.py", "-k", f"ratio_of_integers and {engine}"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -34,6 +35,15 @@ def test_a_listed_engine_that_cannot_be_reached_fails() -> None:
     assert "1 error" in done.stdout  # a fixture that fails is reported as an error
     assert "The postgres engine is listed in PARITY_TEST_ENGINES but the server" in done.stdout
     assert "cannot be reached" in done.stdout
+
+
+def test_a_listed_spark_connect_server_that_cannot_be_reached_fails() -> None:
+    url = f"sc://127.0.0.1:{_closed_port()}"
+    done = _run("spark_connect", url, "spark_connect", "PARITY_TEST_SPARK_CONNECT_URL")
+    assert done.returncode == 1, done.stdout
+    assert "1 error" in done.stdout
+    assert (f"The spark_connect engine is listed in PARITY_TEST_ENGINES but the server {url} "
+            "cannot be reached: nothing accepts connections") in done.stdout
 
 
 def test_an_engine_not_listed_is_skipped() -> None:

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from parity.core.settings import Settings
 from parity.core.store import Store
 from parity.core.synth import synthesize
 
+from .conftest import SPARK_CONNECT_URL_VARIABLE
 from .test_engines import assert_same
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +93,21 @@ def test_unreachable_engine_is_one_sentence(monkeypatch: pytest.MonkeyPatch, sto
     assert "secret" not in message
 
 
+def test_unreachable_spark_connect_is_one_sentence_at_once(monkeypatch: pytest.MonkeyPatch,
+                                                           store: Store, tmp_path: Path) -> None:
+    """Spark Connect's client retries an unreachable server for ten minutes; Parity says so
+    in one sentence at once."""
+    pytest.importorskip("pyspark.sql.connect.session")
+    monkeypatch.setenv("PARITY_ENGINE", "sc://127.0.0.1:1")
+    monkeypatch.setenv("PARITY_WAREHOUSE", str(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(SettingsError) as exc:
+        Backend.from_store(store)
+    assert time.monotonic() - started < 15
+    assert str(exc.value).startswith("The engine sc://127.0.0.1:1 cannot be used: nothing "
+                                     "accepts connections at 127.0.0.1:1 (")
+
+
 # ------------------------------------------------------------------ load, then analyse
 
 def _same_analyses(store: Store, full: bool) -> None:
@@ -123,14 +140,31 @@ def test_postgres_engine(monkeypatch: pytest.MonkeyPatch, store: Store,
 
 def test_spark_engine(monkeypatch: pytest.MonkeyPatch, store: Store, spark_session: Any,
                       tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse"
-    assert engines.publish(store, parse_engine("spark://local[2]", warehouse)) > 0
+    _spark_round_trip(monkeypatch, store, "spark://local[2]", tmp_path / "warehouse")
+
+
+def test_spark_connect_engine(monkeypatch: pytest.MonkeyPatch, store: Store,
+                              spark_connect_session: Any, tmp_path: Path) -> None:
+    """``engine = "sc://host:port"``: the Connect server writes the warehouse and the
+    analyses read it through a Spark Connect session (no Spark driver in this process)."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    url = os.environ[SPARK_CONNECT_URL_VARIABLE]
+    _spark_round_trip(monkeypatch, store, url, tmp_path / "warehouse")
+    session = Backend.from_store(store).con._session
+    assert isinstance(session, ConnectSession) and session is spark_connect_session
+
+
+def _spark_round_trip(monkeypatch: pytest.MonkeyPatch, store: Store, setting: str,
+                      warehouse: Path) -> None:
+    """Publish the store to a Spark warehouse, then analyse it through the setting."""
+    assert engines.publish(store, parse_engine(setting, warehouse)) > 0
     assert PARTITION_COLUMNS == ("organization", "year")
     orgs = sorted(p.name for p in (warehouse / "applications").glob("organization=*"))
     assert orgs == ["organization=UN"]
     years = sorted(p.name for p in (warehouse / "applications" / orgs[0]).glob("year=*"))
     assert years and all(p.removeprefix("year=").isdigit() for p in years)
-    monkeypatch.setenv("PARITY_ENGINE", "spark://local[2]")
+    monkeypatch.setenv("PARITY_ENGINE", setting)
     monkeypatch.setenv("PARITY_WAREHOUSE", str(warehouse))
     assert Backend.from_store(store).engine == "pyspark"
     _same_analyses(store, full=False)
@@ -210,3 +244,29 @@ def test_a_stale_copy_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
             engines.publish(store, parse_engine(url, warehouse))
             assert_same(count_table(Backend.from_store(store), request),
                         count_table(Backend.duckdb(store), request))
+
+
+def test_cli_ingest_and_analyse_on_spark_connect(tmp_path: Path,
+                                                 spark_connect_session: Any) -> None:
+    """The user's path on Spark Connect: `parity --engine sc://… ingest` has the server
+    write the warehouse, then an analysis through the option equals the store's answer, and
+    a table taken out of the warehouse is refused in one sentence."""
+    url = os.environ[SPARK_CONNECT_URL_VARIABLE]
+    env = {"PARITY_WAREHOUSE": str(tmp_path / "warehouse")}
+    synthesize(tmp_path / "data", scale=0.01, seed=5)
+    db = str(tmp_path / "s.duckdb")
+    loaded = _cli("--engine", url, "ingest", *map(str, sorted((tmp_path / "data").glob("*.csv"))),
+                  "--db", db, env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert f"tables to the spark engine {url}" in loaded.stderr
+    assert (tmp_path / "warehouse" / "applications" / "_SUCCESS").exists()
+    funnel = ("funnel", "--by", "gender", "--strata", "grade", "--db", db, "--format", "json")
+    want = _cli(*funnel)
+    got = _cli("--engine", url, *funnel, env=env)
+    assert want.returncode == got.returncode == 0, got.stderr
+    assert json.loads(got.stdout) == json.loads(want.stdout)
+    (tmp_path / "warehouse" / "applications" / "_SUCCESS").unlink()
+    gone = _cli("--engine", url, *funnel, env=env)
+    assert gone.returncode != 0
+    assert f"The engine {url} cannot be used: the warehouse" in gone.stderr
+    assert "holds no table applications" in gone.stderr and "Traceback" not in gone.stderr

@@ -1,16 +1,22 @@
 """Apache Spark as an engine: a SparkSession read through Ibis's pyspark backend.
 
 A session is local (``local[N]`` in this process, Java 17 needed) or remote (Spark Connect,
-``sc://host:port``). The store's tables are written as Parquet folders in a warehouse, one
-per table, partitioned by :data:`PARTITION_COLUMNS`; a session sees each folder as a
-temporary view named like the store's table, with the store's columns in the store's order.
+``sc://host:port``: only its gRPC client runs here). The store's tables are written as
+Parquet folders in a warehouse, one per table, partitioned by :data:`PARTITION_COLUMNS`; a
+session sees each folder as a temporary view named like the store's table, with the
+store's columns in the store's order. The Spark driver (here, or the Connect server) writes
+and reads the warehouse and Parity checks its ``_SUCCESS`` markers, so with Spark Connect
+the warehouse must have the same path for both (one machine, or a shared mount).
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -40,13 +46,22 @@ LOCAL_CONF: dict[str, str] = {
 }
 
 
+#: Spark Connect's port when the URL names none, and how long (s) reaching it may take.
+CONNECT_PORT = 15002
+CONNECT_TIMEOUT = 10.0
+#: The Spark Connect sessions of this process, by URL.
+_REMOTE: dict[str, Any] = {}
+_REMOTE_LOCK = threading.Lock()
+
+
 def session(master: str, app_name: str = "parity") -> Any:
-    """The SparkSession of ``master``: ``local[N]`` starts one here, ``sc://host:port``
-    connects to a Spark Connect server. Started once per process (Spark's rule)."""
+    """The SparkSession of ``master``: ``local[N]`` starts one here (once per process,
+    Spark's rule), ``sc://host:port`` opens one session on that Spark Connect server (once
+    per URL and process, a new one if it was stopped)."""
+    if master.startswith("sc://"):
+        return remote_session(master)
     from pyspark.sql import SparkSession
 
-    if master.startswith("sc://"):
-        return SparkSession.builder.remote(master).appName(app_name).getOrCreate()
     conf = dict(CONF)
     if master.startswith("local"):
         # Spark binds to the address the host name resolves to unless told otherwise.
@@ -58,6 +73,39 @@ def session(master: str, app_name: str = "parity") -> Any:
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+def remote_session(url: str) -> Any:
+    """A session on the Spark Connect server at ``url`` with the SQL settings of
+    :data:`CONF` (the others are the server's).
+
+    Opened with Spark Connect's own builder rather than ``SparkSession.builder.remote``:
+    that one marks the whole process as Spark Connect (``SPARK_CONNECT_MODE_ENABLED``) and
+    refuses to start while a local session runs, so a process could not hold both."""
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    with _REMOTE_LOCK:
+        spark = _REMOTE.get(url)
+        if spark is None or spark.is_stopped:
+            _reachable(url)
+            spark = ConnectSession.builder.remote(url).create()
+            for key, value in CONF.items():
+                if key.startswith("spark.sql."):
+                    spark.conf.set(key, value)
+            _REMOTE[url] = spark
+        return spark
+
+
+def _reachable(url: str) -> None:
+    """Raise ConnectionError at once if nothing accepts connections at the server's address
+    (Spark Connect's client would retry an unreachable server for ten minutes)."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "localhost", parts.port or CONNECT_PORT
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise ConnectionError(f"nothing accepts connections at {host}:{port} "
+                              f"({exc.strerror or exc})") from None
 
 
 def _plain(table: pa.Table) -> pa.Table:
