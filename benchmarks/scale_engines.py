@@ -25,6 +25,7 @@ cores is printed under that model.
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import statistics
@@ -296,3 +297,8 @@ def _estimate(got: dict[tuple[str, int], dict[str, Any]]) -> None:
         else:
             print(f"  DuckDB on {target} cores ({where} {duck:.3f} s): Spark needs {need} cores "
                   "to be faster")
+    ratio = got["spark", 1]["median"] / got["duckdb", 1]["median"]
+    print(f"  Bound that does not rest on the 2-core times: if both engines scaled perfectly "
+          f"(no serial part), Spark would need {ratio:.1f}× DuckDB's cores (one core of "
+          f"Spark does 1/{ratio:.1f} of DuckDB's rows per second): "
+          + ", ".join(f"{math.floor(ratio * d) + 1} to beat DuckDB on {d}" for d in TARGETS))
