@@ -6,7 +6,9 @@ store of ``benchmarks/funnel.py``:
 1. the store is published to a Parquet warehouse with Parity's own engine code
    (``parity.core.engines.publish`` on ``spark://local[2]``: one folder per table,
    partitioned by organization and year), once per size and store (kept in
-   ``benchmarks/.cache/``; not timed against the engines, but its seconds are printed);
+   ``benchmarks/.cache/``; not timed against the engines, but its seconds are printed).
+   From ``--copy-from`` rows on (publish holds every table in Python and in the JVM, some
+   60 GiB at 100M), :func:`copy_warehouse` writes the same layout with DuckDB instead;
 2. each engine and core count runs in a fresh process (a new JVM for each Spark master):
    Parity's ``funnel_report(backend, ["regional_group"], strata="grade")`` with every
    statistic through a :class:`~parity.core.backend.Backend` on that engine, once ("first":
