@@ -19,10 +19,15 @@ machine load (median of ``--repeat`` runs after a warm-up):
 The codes are read from the store once per size (not timed). Every method's count table
 (regional group × grade × roster × six stages) is checked equal to Parity's. Prints the
 seconds, the cost per row (ns) and the ratio of Parity to the best hand count; the target
-is p / min(d, n) ≤ 2 at 100M rows. ``--spark`` adds Spark local[2] over the same rows
-when an engine module for Spark is available (skipped otherwise).
+is p / min(d, n) ≤ 2 at 100M rows.
+
+``--engines duckdb,spark`` (or ``--spark``) adds, after that table, the same funnel on
+DuckDB with 1 and 2 threads and on Spark ``local[1]`` and ``local[2]`` (see
+:mod:`scale_engines`): seconds, cost per row, and an Amdahl estimate of how many cores Spark
+needs to overtake DuckDB on one machine. ``--engines spark`` runs only that comparison.
 
     .venv/bin/python benchmarks/scale.py --sizes 16M,100M --repeat 3
+    .venv/bin/python benchmarks/scale.py --sizes 16M --engines spark --repeat 3
 """
 
 from __future__ import annotations
@@ -176,7 +181,31 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="16M,100M")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--engines", default="duckdb",
+                        help="duckdb (Parity against hand counts), spark (DuckDB 1/2 threads "
+                             "against Spark local[1]/local[2]) or both: duckdb,spark")
+    parser.add_argument("--spark", action="store_true", help="the same as --engines duckdb,spark")
+    parser.add_argument("--spark-memory", default="10g",
+                        help="Spark driver memory (the JVM holds the rows while publishing)")
+    parser.add_argument("--copy-from", default=None,
+                        help="publish the warehouse of this size and larger by DuckDB COPY "
+                             "in the same layout instead of Parity's publish (e.g. 100M)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        from scale_engines import worker
+
+        return worker(args.worker)
+    engines = {e.strip() for e in args.engines.split(",")} | ({"duckdb", "spark"}
+                                                              if args.spark else set())
+    if not engines <= {"duckdb", "spark"}:
+        parser.error(f"--engines takes duckdb, spark or duckdb,spark, not {args.engines}")
+    copy_from = parse_size(args.copy_from) if args.copy_from else None
+    if "duckdb" not in engines:
+        from scale_engines import compare
+
+        return compare([parse_size(t) for t in args.sizes.split(",")], args.repeat,
+                       args.spark_memory, copy_from)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores)")
     print("| rows | Parity first s | Parity direct s | Parity again s | DuckDB codes s "
@@ -198,6 +227,12 @@ def main() -> int:
               f"| {ratio:.2f}× | {t['parity_direct'] / best:.2f}× "
               f"| {t['parity_again'] / best:.2f}× |", flush=True)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "spark" in engines:
+        from scale_engines import compare
+
+        print()
+        compare([parse_size(t) for t in args.sizes.split(",")], args.repeat, args.spark_memory,
+                copy_from)
     return 0 if ok else 1
 
 

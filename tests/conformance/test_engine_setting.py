@@ -173,6 +173,35 @@ def _spark_round_trip(monkeypatch: pytest.MonkeyPatch, store: Store, setting: st
     assert list(staff) == list(Backend.duckdb(store).table("staff").columns)
 
 
+def test_spark_warehouse_files(spark_session: Any, tmp_path: Path) -> None:
+    """One Parquet file per partition folder (Arrow reaches Spark in batches of 10,000 rows,
+    which would each write a file into every folder), and an empty table is still a folder
+    a session reads, with its columns."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from parity.core.engines import spark
+
+    n = 25_000
+    rows = pa.table({"organization": ["UN"] * n, "x": list(range(n)),
+                     "event_date": [dt.date(2015 + i % 3, 1, 2) for i in range(n)]})
+    spark.write_warehouse(spark_session, tmp_path, {"events": rows, "staff": pa.table(
+        {"organization": pa.array([], pa.string()),
+         "snapshot_date": pa.array([], pa.date32())})})
+    years = sorted((tmp_path / "events" / "organization=UN").glob("year=*"))
+    assert [p.name for p in years] == ["year=2015", "year=2016", "year=2017"]
+    assert [len(list(p.glob("*.parquet"))) for p in years] == [1, 1, 1]
+    spark.read_warehouse(spark_session, tmp_path, {"events": ["organization", "x", "event_date"],
+                                                   "staff": ["organization", "snapshot_date"]})
+    got = spark_session.sql("SELECT year(event_date) AS y, count(*) AS n, sum(x) AS s "
+                            "FROM events GROUP BY 1 ORDER BY 1").collect()
+    assert [tuple(r) for r in got] == [
+        (2015 + k, len(range(k, n, 3)), sum(range(k, n, 3))) for k in range(3)]
+    assert spark_session.table("staff").count() == 0
+    assert spark_session.table("staff").columns == ["organization", "snapshot_date"]
+
+
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200", **(env or {})}
     full.pop("PARITY_ENGINE", None)

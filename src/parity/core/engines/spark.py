@@ -133,15 +133,17 @@ def _with_partitions(name: str, table: pa.Table) -> pa.Table:
 
 def write_warehouse(spark: Any, warehouse: Path | str, tables: dict[str, pa.Table]) -> None:
     """Write each table as ``warehouse/<name>/`` Parquet, partitioned by
-    :data:`PARTITION_COLUMNS` (those the table has), replacing what was there. An empty
-    table is written unpartitioned: Spark then writes one file holding the schema (a
-    partitioned write of no rows writes none, and the table could not be read back)."""
+    :data:`PARTITION_COLUMNS` (those the table has; one file per partition folder), replacing
+    what was there. An empty table is written unpartitioned: one file holding its columns,
+    which a partitioned write of no rows would not leave."""
     for name, table in tables.items():
         full = _with_partitions(name, table)
-        parts = [c for c in PARTITION_COLUMNS if c in full.column_names]
+        parts = [c for c in PARTITION_COLUMNS if c in full.column_names] if full.num_rows else []
         frame = spark.createDataFrame(full)
+        if parts:  # Arrow arrives in batches of 10,000 rows: one file each per folder unless
+            frame = frame.repartition(*parts)
         writer = frame.write.mode("overwrite")
-        if parts and full.num_rows:
+        if parts:
             writer = writer.partitionBy(*parts)
         writer.parquet(str(Path(warehouse) / name))
 
