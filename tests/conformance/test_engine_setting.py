@@ -174,21 +174,30 @@ def _spark_round_trip(monkeypatch: pytest.MonkeyPatch, store: Store, setting: st
 
 
 def test_spark_warehouse_files(spark_session: Any, tmp_path: Path) -> None:
-    """One Parquet file per partition folder (Arrow reaches Spark in batches of 10,000 rows,
-    which would each write a file into every folder), and an empty table is still a folder
-    a session reads, with its columns."""
+    """One Parquet file per partition folder, an empty table is still a folder a session
+    reads, with its columns, and writing again replaces the table (no folder is left
+    half written beside it)."""
     import datetime as dt
 
+    import duckdb
     import pyarrow as pa
 
     from parity.core.engines import spark
 
-    n = 25_000
+    n = 250_000
     rows = pa.table({"organization": ["UN"] * n, "x": list(range(n)),
                      "event_date": [dt.date(2015 + i % 3, 1, 2) for i in range(n)]})
-    spark.write_warehouse(spark_session, tmp_path, {"events": rows, "staff": pa.table(
-        {"organization": pa.array([], pa.string()),
-         "snapshot_date": pa.array([], pa.date32())})})
+    empty = pa.table({"organization": pa.array([], pa.string()),
+                      "snapshot_date": pa.array([], pa.date32())})
+    con = duckdb.connect()
+    con.register("events_in", pa.table({"x": [-1], "organization": ["UN"],
+                                        "event_date": [dt.date(2030, 1, 1)]}))
+    con.register("staff_in", empty)
+    sources = {"events": "events_in", "staff": "staff_in"}
+    spark.write_warehouse(con, tmp_path, sources)  # then replaced by the rows below
+    con.register("events_in", rows)
+    spark.write_warehouse(con, tmp_path, sources)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["events", "staff"]
     years = sorted((tmp_path / "events" / "organization=UN").glob("year=*"))
     assert [p.name for p in years] == ["year=2015", "year=2016", "year=2017"]
     assert [len(list(p.glob("*.parquet"))) for p in years] == [1, 1, 1]

@@ -100,11 +100,10 @@ def parse_engine(value: str, warehouse: Path | None = None) -> Engine:
 def store_tables(store: Any) -> dict[str, pa.Table]:
     """Every table an analysis reads (data, restricted and reference), as Arrow by name,
     read from the DuckDB store; ENUM columns as plain text."""
-    qualified = {t.name: t.qualified_name for t in model.DATA_TABLES}
     with store.cursor() as cur:
         out = {}
-        for name in _columns(store):
-            table = cur.sql(f"SELECT * FROM {qualified.get(name, 'main.' + name)}").to_arrow_table()
+        for name, qualified in _sources(store).items():
+            table = cur.sql(f"SELECT * FROM {qualified}").to_arrow_table()
             out[name] = pa.table([c.cast(f.type.value_type) if pa.types.is_dictionary(f.type)
                                   else c for c, f in zip(table.columns, table.schema, strict=True)],
                                  names=table.column_names)
@@ -123,6 +122,14 @@ def publish(store: Any, engine: Engine) -> int:
     :data:`parity.core.engines.spark.PARTITION_COLUMNS`."""
     if engine.kind == "duckdb":
         return 0
+    if engine.kind == "spark":
+        from parity.core.engines import spark
+
+        sources = _sources(store)
+        with store.cursor() as cur:
+            spark.write_warehouse(cur, _warehouse(engine), sources)
+        stamp.write_file(_warehouse(engine), store)
+        return len(sources)
     tables = store_tables(store)
     try:
         if engine.kind == "postgres":
@@ -135,11 +142,6 @@ def publish(store: Any, engine: Engine) -> int:
             postgres.copy_tables(engine.target, {
                 **{n: t for n, t in tables.items() if n not in restricted},
                 stamp.STAMP: stamp.stamp_table(store)})
-        else:
-            from parity.core.engines import spark
-
-            spark.write_warehouse(spark.session(engine.target), _warehouse(engine), tables)
-            stamp.write_file(_warehouse(engine), store)
     except ImportError as exc:
         raise _missing(engine, exc) from exc
     return len(tables)
@@ -207,13 +209,19 @@ def connect(engine: Engine, store: Any) -> Any:
                             "load the store into it with 'parity ingest --engine ...'.") from exc
 
 
-def _columns(store: Any) -> dict[str, list[str]]:
-    """The tables :func:`publish` writes, with the store's columns in the store's order."""
+def _sources(store: Any) -> dict[str, str]:
+    """The tables :func:`publish` writes (data, restricted and reference), by name, with
+    their qualified names in the store."""
     names = {t.name: t.qualified_name for t in model.DATA_TABLES}
     with store.cursor() as cur:
         refs = [r[0] for r in cur.sql(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
             "AND table_name LIKE 'ref\\_%' ESCAPE '\\' ORDER BY table_name").fetchall()]
-        names |= {n: f"main.{n}" for n in refs}
+    return names | {n: f"main.{n}" for n in refs}
+
+
+def _columns(store: Any) -> dict[str, list[str]]:
+    """The tables :func:`publish` writes, with the store's columns in the store's order."""
+    with store.cursor() as cur:
         return {n: [d[0] for d in cur.sql(f"SELECT * FROM {q} LIMIT 0").description]
-                for n, q in names.items()}
+                for n, q in _sources(store).items()}

@@ -12,6 +12,7 @@ the warehouse must have the same path for both (one machine, or a shared mount).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -120,32 +121,55 @@ def register(spark: Any, tables: dict[str, pa.Table]) -> None:
         spark.createDataFrame(_plain(table)).createOrReplaceTempView(name)
 
 
-def _with_partitions(name: str, table: pa.Table) -> pa.Table:
-    """The table with its derived ``year`` (from :data:`YEAR_OF`; reference tables have none)."""
-    table = _plain(table)
-    source = YEAR_OF.get(name)
-    if "year" in PARTITION_COLUMNS and "year" not in table.column_names and source is not None:
-        import pyarrow.compute as pc
-
-        table = table.append_column("year", pc.year(table[source]).cast(pa.int32()))
-    return table
+def _sql_text(value: Path | str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
 
 
-def write_warehouse(spark: Any, warehouse: Path | str, tables: dict[str, pa.Table]) -> None:
-    """Write each table as ``warehouse/<name>/`` Parquet, partitioned by
-    :data:`PARTITION_COLUMNS` (those the table has; one file per partition folder), replacing
-    what was there. An empty table is written unpartitioned: one file holding its columns,
-    which a partitioned write of no rows would not leave."""
-    for name, table in tables.items():
-        full = _with_partitions(name, table)
-        parts = [c for c in PARTITION_COLUMNS if c in full.column_names] if full.num_rows else []
-        frame = spark.createDataFrame(full)
-        if parts:  # Arrow arrives in batches of 10,000 rows: one file each per folder unless
-            frame = frame.repartition(*parts)
-        writer = frame.write.mode("overwrite")
+def write_warehouse(con: Any, warehouse: Path | str, sources: dict[str, str]) -> None:
+    """Write each table (name → what DuckDB reads it from, e.g. the store's qualified table)
+    as ``warehouse/<name>/`` Parquet with DuckDB's ``COPY``, partitioned by
+    :data:`PARTITION_COLUMNS` (those the table has; ``year`` from :data:`YEAR_OF`), one file
+    per partition folder; ENUM columns as text. An empty table is written unpartitioned:
+    one file holding its columns, which a partitioned write of no rows would not leave.
+
+    DuckDB streams each table from the store to the files, so no table is held in memory
+    whole and no Spark session is needed to write. Each table is written into a folder
+    beside its own and swapped in when complete, with its ``_SUCCESS`` marker, so a reader
+    sees the old table or the new one."""
+    root = Path(warehouse)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, source in sources.items():
+        described = con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()
+        columns = [f'CAST("{c}" AS VARCHAR) AS "{c}"' if str(t).startswith("ENUM") else f'"{c}"'
+                   for c, t, *_ in described]
+        have = {str(c) for c, *_ in described}
+        if "year" in PARTITION_COLUMNS and "year" not in have and name in YEAR_OF:
+            columns.append(f'CAST(year("{YEAR_OF[name]}") AS INTEGER) AS "year"')
+            have.add("year")
+        rows = con.execute(f"SELECT count(*) FROM {source}").fetchone()
+        parts = [c for c in PARTITION_COLUMNS if c in have] if rows and rows[0] else []
+        writing = root / f".{name}.writing"
+        shutil.rmtree(writing, ignore_errors=True)
+        query = f"SELECT {', '.join(columns)} FROM {source}"
         if parts:
-            writer = writer.partitionBy(*parts)
-        writer.parquet(str(Path(warehouse) / name))
+            con.execute(f"COPY ({query}) TO {_sql_text(writing)} "
+                        f"(FORMAT parquet, PARTITION_BY ({', '.join(parts)}))")
+        else:
+            writing.mkdir()
+            con.execute(f"COPY ({query}) TO {_sql_text(writing / 'part-0.parquet')} "
+                        "(FORMAT parquet)")
+        (writing / "_SUCCESS").touch()
+        _swap(writing, root / name)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put the folder ``new`` in place of ``target`` (two renames; the old one is removed)."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def warehouse_stamps(warehouse: Path | str, names: dict[str, list[str]]) -> tuple[float, ...]:
