@@ -116,6 +116,7 @@ def _staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:
                                else_=band),
         gender=gender_group(s.gender),
         entity=s.entity, geo_subject=s.geo_subject,
+        organization=s.organization.cast("string"),
     ), snap
 
 
@@ -316,6 +317,7 @@ for _p in (
 ):
     register(_p)
 
-# The all-staff career and timeline tables register themselves (they need the providers
-# above); importing the catalog always brings them.
+# The all-staff career and timeline tables and the per-organization tables register
+# themselves (they need the providers above); importing the catalog always brings them.
 from parity.core.disclosure import catalog_flows as catalog_flows  # noqa: E402
+from parity.core.disclosure import catalog_orgs as catalog_orgs  # noqa: E402
