@@ -58,9 +58,9 @@ SYSTEM_WIDE = {"workforce_by_organization_regional_group":
 
 @pytest.fixture(scope="module")
 def system_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store of three organizations (scale 0.02 for the Secretariat-like one)."""
+    """A store of three organizations (scale 0.01 for the Secretariat-like one)."""
     folder = tmp_path_factory.mktemp("orgs")
-    synthesize(folder / "data", scale=0.02, seed=4, organizations=3)
+    synthesize(folder / "data", scale=0.01, seed=4, organizations=3)
     with open_store(folder / "parity.duckdb") as store:
         assert ingest(sorted((folder / "data").glob("*.csv")), store).rows_quarantined == 0
     return folder / "parity.duckdb"
