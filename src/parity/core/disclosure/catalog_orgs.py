@@ -32,12 +32,11 @@ from parity.core.disclosure.catalog import (
     REGIONAL_GROUP_CODES,
     Compute,
     Provider,
-    _funnel_derived,
-    _stage_counts,
-    _years,
     applications_regular,
+    posting_years,
     register,
     staff_latest,
+    stage_counts,
 )
 from parity.core.disclosure.policy import Audience
 from parity.core.disclosure.tables import PARITY_BANDS, CountTable, Derived, TableSpec
@@ -69,11 +68,11 @@ def _funnel_by_org(spec: TableSpec, by: str, column: str) -> Compute:
     """Applications reaching each stage by organization, year of posting and ``by``."""
     def compute(backend: Backend, audience: Audience) -> CountTable | None:
         a = applications_regular(backend)
-        frame = _stage_counts(a, {ORG: a.organization.cast("string"), "year": a.year,
-                                  by: a[column]})
+        frame = stage_counts(a, {ORG: a.organization.cast("string"), "year": a.year,
+                                 by: a[column]})
         if not _several(frame):
             return None
-        return CountTable(spec, frame, _years(frame))
+        return CountTable(spec, frame, posting_years(frame))
     return compute
 
 
@@ -85,8 +84,7 @@ def _funnel_spec(base: TableSpec, name: str, title: str, by: str) -> TableSpec:
                     f"Professional and higher grades reaching each recruitment stage, by "
                     f"organization that posted the opening, year of posting and {words} of "
                     f"the applicant; the All rows over organization are {base.name}.",
-        dims=(ORG, *base.dims), additive=(ORG, *base.additive),
-        derived=_funnel_derived(by))
+        dims=(ORG, *base.dims), additive=(ORG, *base.additive))
 
 
 ORG_REGIONAL_GROUP = TableSpec(
