@@ -204,7 +204,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "composition": (*_STAFF, "duty_station", "appointment_type", "age_band", "geo_subject"),
     "gender": ("level_band", "entity", "entity_type", "organization"),
     "release": ("regional_group", "nationality", "gender", "level_band", "broad_band",
-                "parity_band", "entity", "year"),
+                "parity_band", "entity", "year", "organization"),
 }
 #: Dimensions a command takes in --where only (never in --by or --strata).
 WHERE_ONLY: dict[str, tuple[str, ...]] = {"funnel": ("selection_month", "selection_year")}

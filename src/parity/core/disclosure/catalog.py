@@ -116,6 +116,7 @@ def _staff_latest(backend: Backend) -> tuple[ir.Table, str] | None:
                                else_=band),
         gender=gender_group(s.gender),
         entity=s.entity, geo_subject=s.geo_subject,
+        organization=s.organization.cast("string"),
     ), snap
 
 
@@ -136,20 +137,20 @@ def applications_regular(backend: Backend) -> ir.Table:
     return a.filter(a.opening_posting_type.cast("string") != model.ROSTER_POSTING)
 
 
-def _stage_counts(t: ir.Table, keys: dict[str, ir.Value]) -> pl.DataFrame:
+def stage_counts(t: ir.Table, keys: dict[str, ir.Value]) -> pl.DataFrame:
     aggs = {s: (t.count() if s == "received"
                 else t[f"{s}_date"].notnull().ifelse(1, 0).sum()) for s in STAGES}
     return Backend.to_polars(t.group_by(**keys).agg(**aggs))
 
 
-def _years(frame: pl.DataFrame) -> str:
+def posting_years(frame: pl.DataFrame) -> str:
     if frame.is_empty():
         return ""
     ys = sorted(frame["year"].unique().to_list())
     return f"openings of Professional and higher grades posted {ys[0]}–{ys[-1]}"
 
 
-def _funnel_derived(over: str) -> tuple[Derived, ...]:
+def funnel_derived(over: str) -> tuple[Derived, ...]:
     rates = tuple(Derived(f"{nxt}_rate", "row_rate", nxt, prev,
                           description=f"pass rate into {nxt}: {nxt} / {prev}, as in "
                                       "'parity funnel'") for prev, nxt in STAGE_STEPS)
@@ -170,7 +171,7 @@ def _funnel_spec(name: str, title: str, dim: str, domain: tuple[str, ...],
                     "it.",
         universe="applications_pplus_regular", dims=(*extra, "year", dim), counts=STAGES,
         additive=(dim,), order=STAGE_ORDER, outcomes=STAGE_STEPS,
-        derived=_funnel_derived(dim), domains=((dim, domain),),
+        derived=funnel_derived(dim), domains=((dim, domain),),
     )
 
 
@@ -178,22 +179,22 @@ def _funnel_spec(name: str, title: str, dim: str, domain: tuple[str, ...],
 
 def _funnel_regional_group(backend: Backend, audience: Audience) -> CountTable | None:
     a = applications_regular(backend)
-    frame = _stage_counts(a, {"year": a.year, "regional_group": a.regional_group})
-    return None if frame.is_empty() else CountTable(FUNNEL_RG, frame, _years(frame))
+    frame = stage_counts(a, {"year": a.year, "regional_group": a.regional_group})
+    return None if frame.is_empty() else CountTable(FUNNEL_RG, frame, posting_years(frame))
 
 
 def _funnel_gender(backend: Backend, audience: Audience) -> CountTable | None:
     a = applications_regular(backend)
-    frame = _stage_counts(a, {"year": a.year, "gender": a.gender_group})
-    return None if frame.is_empty() else CountTable(FUNNEL_GENDER, frame, _years(frame))
+    frame = stage_counts(a, {"year": a.year, "gender": a.gender_group})
+    return None if frame.is_empty() else CountTable(FUNNEL_GENDER, frame, posting_years(frame))
 
 
 def _entity_funnel(backend: Backend, audience: Audience) -> CountTable | None:
     a = applications_regular(backend)
     a = a.filter(a.op_entity == audience.entity)
-    frame = _stage_counts(a, {"entity": a.op_entity, "year": a.year,
+    frame = stage_counts(a, {"entity": a.op_entity, "year": a.year,
                               "regional_group": a.regional_group})
-    return None if frame.is_empty() else CountTable(ENTITY_FUNNEL, frame, _years(frame))
+    return None if frame.is_empty() else CountTable(ENTITY_FUNNEL, frame, posting_years(frame))
 
 
 def _staff_count(spec: TableSpec,
@@ -316,6 +317,7 @@ for _p in (
 ):
     register(_p)
 
-# The all-staff career and timeline tables register themselves (they need the providers
-# above); importing the catalog always brings them.
+# The all-staff career and timeline tables and the per-organization tables register
+# themselves (they need the providers above); importing the catalog always brings them.
 from parity.core.disclosure import catalog_flows as catalog_flows  # noqa: E402
+from parity.core.disclosure import catalog_orgs as catalog_orgs  # noqa: E402

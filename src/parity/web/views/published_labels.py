@@ -32,6 +32,14 @@ TABLE_TITLES: dict[str, str] = {
     "selection_timelines_by_regional_group": N_(
         "Selections within 120 days of posting by regional group"),
     "selection_timelines_by_gender": N_("Selections within 120 days of posting by gender"),
+    # per-organization tables (parity.core.disclosure.catalog_orgs), in stores of several
+    # organizations
+    "workforce_by_organization_regional_group": N_(
+        "Workforce by organization and regional group"),
+    "gender_parity_by_organization_level": N_("Gender parity by organization and level"),
+    "funnel_by_organization_regional_group": N_(
+        "Recruitment funnel by organization and regional group"),
+    "funnel_by_organization_gender": N_("Recruitment funnel by organization and gender"),
     # self-identification tables: one per declared dimension and grouping
     # (parity.core.disclosure.selfid.publication_spec; dimensions in model.SELF_ID_CODES)
     "self_identification_race_ethnicity_by_broad_band": N_(
@@ -67,6 +75,7 @@ DIMENSIONS: dict[str, str] = {
     "parity_band": N_("Level"),
     "nationality": N_("Nationality"), "entity": N_("Entity"), "year": N_("Year"),
     "broad_band": N_("Grade band"), "category": N_("Category"),
+    "organization": N_("Organization"),
 }
 #: Self-identification dimensions (model.SELF_ID_CODES), which are not registry dimensions.
 SELF_ID_DIMENSIONS: dict[str, str] = {
