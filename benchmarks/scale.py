@@ -185,11 +185,7 @@ def main() -> int:
                         help="duckdb (Parity against hand counts), spark (DuckDB 1/2 threads "
                              "against Spark local[1]/local[2]) or both: duckdb,spark")
     parser.add_argument("--spark", action="store_true", help="the same as --engines duckdb,spark")
-    parser.add_argument("--spark-memory", default="10g",
-                        help="Spark driver memory (the JVM holds the rows while publishing)")
-    parser.add_argument("--copy-from", default=None,
-                        help="publish the warehouse of this size and larger by DuckDB COPY "
-                             "in the same layout instead of Parity's publish (e.g. 100M)")
+    parser.add_argument("--spark-memory", default="10g", help="Spark driver memory")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -200,12 +196,11 @@ def main() -> int:
                                                               if args.spark else set())
     if not engines <= {"duckdb", "spark"}:
         parser.error(f"--engines takes duckdb, spark or duckdb,spark, not {args.engines}")
-    copy_from = parse_size(args.copy_from) if args.copy_from else None
     if "duckdb" not in engines:
         from scale_engines import compare
 
         return compare([parse_size(t) for t in args.sizes.split(",")], args.repeat,
-                       args.spark_memory, copy_from)
+                       args.spark_memory)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores)")
     print("| rows | Parity first s | Parity direct s | Parity again s | DuckDB codes s "
@@ -231,8 +226,7 @@ def main() -> int:
         from scale_engines import compare
 
         print()
-        compare([parse_size(t) for t in args.sizes.split(",")], args.repeat, args.spark_memory,
-                copy_from)
+        compare([parse_size(t) for t in args.sizes.split(",")], args.repeat, args.spark_memory)
     return 0 if ok else 1
 
 

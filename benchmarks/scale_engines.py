@@ -6,9 +6,8 @@ store of ``benchmarks/funnel.py``:
 1. the store is published to a Parquet warehouse with Parity's own engine code
    (``parity.core.engines.publish`` on ``spark://local[2]``: one folder per table,
    partitioned by organization and year), once per size and store (kept in
-   ``benchmarks/.cache/``; not timed against the engines, but its seconds are printed).
-   From ``--copy-from`` rows on (publish holds every table in Python and in the JVM, some
-   60 GiB at 100M), :func:`copy_warehouse` writes the same layout with DuckDB instead;
+   ``benchmarks/.cache/``; not timed against the engines, but its seconds are printed;
+   DuckDB writes the Parquet straight from the store);
 2. each engine and core count runs in a fresh process (a new JVM for each Spark master):
    Parity's ``funnel_report(backend, ["regional_group"], strata="grade")`` with every
    statistic through a :class:`~parity.core.backend.Backend` on that engine, once ("first":
@@ -93,11 +92,10 @@ def worker(spec_text: str) -> int:
     path, cores, warehouse = build(spec["n"]), spec["cores"], Path(spec["warehouse"])
     out: dict[str, Any] = {}
     with open_store(path, read_only=True, create=False) as store:
-        if spec["engine"] in ("publish", "copy"):
+        if spec["engine"] == "publish":
             started = time.perf_counter()
-            out["tables"] = (copy_warehouse(store, warehouse) if spec["engine"] == "copy" else
-                             engines.publish(store, engines.parse_engine("spark://local[2]",
-                                                                         warehouse)))
+            out["tables"] = engines.publish(store, engines.parse_engine("spark://local[2]",
+                                                                        warehouse))
             out["seconds"] = time.perf_counter() - started
             out["peak_python_gib"] = _peak_gib()
         elif spec["engine"] == "duckdb":
@@ -133,40 +131,6 @@ def worker(spec_text: str) -> int:
     return 0
 
 
-def copy_warehouse(store: Any, folder: Path) -> int:
-    """The warehouse :func:`parity.core.engines.publish` writes (same folders, partitions,
-    column names and types), written by DuckDB's ``COPY … PARTITION_BY`` straight from the
-    store: for sizes whose publication through Arrow and Spark does not fit in memory (it
-    holds every table in Python and in the JVM at once). Returns the tables written."""
-    from parity.core import model
-    from parity.core.engines.spark import PARTITION_COLUMNS, YEAR_OF
-
-    with store.cursor() as cur:
-        names = {t.name: t.qualified_name for t in model.DATA_TABLES}
-        names |= {r[0]: f"main.{r[0]}" for r in cur.sql(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-            "AND table_name LIKE 'ref\\_%' ESCAPE '\\'").fetchall()}
-        for name, qualified in names.items():
-            described = cur.sql(f"DESCRIBE {qualified}").fetchall()
-            columns = [f'"{c}"::VARCHAR AS "{c}"' if t.startswith("ENUM") else f'"{c}"'
-                       for c, t, *_ in described]
-            if name in YEAR_OF:
-                columns.append(f"year({YEAR_OF[name]})::INTEGER AS year")
-            have = {c for c, *_ in described} | ({"year"} if name in YEAR_OF else set())
-            row = cur.execute(f"SELECT count(*) FROM {qualified}").fetchone()
-            parts = [c for c in PARTITION_COLUMNS if c in have] if row and row[0] else []
-            target = folder / name
-            target.mkdir(parents=True, exist_ok=True)
-            query = f"SELECT {', '.join(columns)} FROM {qualified}"
-            if parts:
-                cur.execute(f"COPY ({query}) TO '{target}' (FORMAT parquet, "
-                            f"PARTITION_BY ({', '.join(parts)}), OVERWRITE_OR_IGNORE)")
-            else:
-                cur.execute(f"COPY ({query}) TO '{target / 'part-0.parquet'}' (FORMAT parquet)")
-            (target / "_SUCCESS").touch()
-    return len(names)
-
-
 def _child(spec: dict[str, Any], memory: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARITY_")}
     env |= {"SPARK_LOCAL_IP": "127.0.0.1",
@@ -181,10 +145,9 @@ def _child(spec: dict[str, Any], memory: str) -> dict[str, Any]:
     return result
 
 
-def _warehouse(n: int, memory: str, how: str) -> tuple[Path, str]:
-    """The warehouse of the size's store, published now (``how``: ``parity`` through
-    Parity's engine code, ``copy`` by DuckDB) unless a publication of this very store file
-    is kept; and a line saying how long publishing took."""
+def _warehouse(n: int, memory: str) -> tuple[Path, str]:
+    """The warehouse of the size's store, published now with Parity's engine code unless a
+    publication of this very store file is kept; and a line saying how long it took."""
     store = build(n)
     folder = CACHE / f"warehouse_{store.stem}"
     stamp = folder / "publish.json"
@@ -194,10 +157,9 @@ def _warehouse(n: int, memory: str, how: str) -> tuple[Path, str]:
         kept = json.loads(stamp.read_text())
         return folder, (f"warehouse kept from an earlier run ({kept['how']}: "
                         f"{kept['seconds']:.1f} s)")
-    got = _child({"engine": "publish" if how == "parity" else "copy", "n": n, "cores": 2, "repeat": 0,
+    got = _child({"engine": "publish", "n": n, "cores": 2, "repeat": 0,
                   "warehouse": str(folder)}, memory)
-    got["how"] = ("parity.core.engines.publish" if how == "parity"
-                  else "DuckDB COPY in publish's layout")
+    got["how"] = "parity.core.engines.publish"
     stamp.write_text(json.dumps(got))
     size = sum(p.stat().st_size for p in folder.rglob("*.parquet")) / 1024**3
     return folder, (f"{got['how']} wrote {got['tables']} tables to {folder.name} in "
@@ -243,14 +205,12 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def compare(sizes: list[int], repeat: int, memory: str, copy_from: int | None = None) -> int:
-    """Run every size on every engine and core count and print the tables; sizes from
-    ``copy_from`` rows on are published by :func:`copy_warehouse`."""
+def compare(sizes: list[int], repeat: int, memory: str) -> int:
+    """Run every size on every engine and core count and print the tables."""
     print(f"load average before: {_load()} ({os.cpu_count()} cores, shared with other "
           f"work); Spark driver memory {memory}")
     for n in sizes:
-        how = "copy" if copy_from is not None and n >= copy_from else "parity"
-        folder, published = _warehouse(n, memory, how)
+        folder, published = _warehouse(n, memory)
         print(f"{label(n)}: {published}", flush=True)
         got: dict[tuple[str, int], dict[str, Any]] = {}
         for engine, cores in CONFIGS:

@@ -4,9 +4,10 @@ A session is local (``local[N]`` in this process, Java 17 needed) or remote (Spa
 ``sc://host:port``: only its gRPC client runs here). The store's tables are written as
 Parquet folders in a warehouse, one per table, partitioned by :data:`PARTITION_COLUMNS`; a
 session sees each folder as a temporary view named like the store's table, with the
-store's columns in the store's order. The Spark driver (here, or the Connect server) writes
-and reads the warehouse and Parity checks its ``_SUCCESS`` markers, so with Spark Connect
-the warehouse must have the same path for both (one machine, or a shared mount).
+store's columns in the store's order. Parity writes the warehouse with DuckDB
+(:func:`write_warehouse`) and checks its ``_SUCCESS`` markers; the Spark driver (here, or
+the Connect server) reads it, so with Spark Connect the warehouse must have the same path
+for both (one machine, or a shared mount).
 """
 
 from __future__ import annotations
