@@ -161,7 +161,7 @@ def _spark_round_trip(monkeypatch: pytest.MonkeyPatch, store: Store, setting: st
     assert engines.publish(store, parse_engine(setting, warehouse)) > 0
     assert PARTITION_COLUMNS == ("organization", "year")
     orgs = sorted(p.name for p in (warehouse / "applications").glob("organization=*"))
-    assert orgs == ["organization=UN"]
+    assert len(orgs) == 3 and "organization=UN" in orgs
     years = sorted(p.name for p in (warehouse / "applications" / orgs[0]).glob("year=*"))
     assert years and all(p.removeprefix("year=").isdigit() for p in years)
     monkeypatch.setenv("PARITY_ENGINE", setting)

@@ -155,7 +155,8 @@ def test_composition_trend(engine: Backend, reference: Backend) -> None:
 def test_release_catalog(engine: Backend, reference: Backend, name: str) -> None:
     provider = catalog.CATALOG[name]
     staff = reference.table("staff")
-    some = Backend.to_polars(staff.order_by("person_id").limit(1)).row(0, named=True)
+    latest = staff.filter(staff.snapshot_date == staff.snapshot_date.max())  # a serving member
+    some = Backend.to_polars(latest.order_by("person_id").limit(1)).row(0, named=True)
     audience = {"organisation": Audience("public"),
                 "nationality": Audience("member_state", nationality=str(some["nationality"])),
                 "entity": Audience("manager", entity=str(some["entity"]))}[provider.scope]
