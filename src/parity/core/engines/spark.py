@@ -133,8 +133,8 @@ def write_warehouse(con: Any, warehouse: Path | str, sources: dict[str, str]) ->
     per partition folder; ENUM columns as text. An empty table is written unpartitioned:
     one file holding its columns, which a partitioned write of no rows would not leave.
 
-    DuckDB streams each table from the store to the files, so no table is held in memory
-    whole and no Spark session is needed to write. Each table is written into a folder
+    DuckDB writes each table from the store to the files within its memory limit (spilling
+    to disk beyond it), and no Spark session is needed to write. Each table is written into a folder
     beside its own and swapped in when complete, with its ``_SUCCESS`` marker, so a reader
     sees the old table or the new one."""
     root = Path(warehouse)
