@@ -13,7 +13,7 @@ machine load (median of ``--repeat`` runs after a warm-up):
 (p2) the same question asked again: its counts come from the count table kept for the
     data version (what the dashboard and later questions pay);
 (d) one DuckDB ``GROUP BY`` over integer codes held in a table of small integers
-    (regional group, grade, roster flag and the stages reached as a 6-bit mask, UTINYINT);
+    (regional group, grade, roster flag and the stages reached as a 5-bit mask, UTINYINT);
 (n) ``numpy.bincount`` over the same codes in memory (one pass, one core).
 
 The codes are read from the store once per size (not timed). Every method's count table
